@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "virt-agentx",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "virt-agentx", targets: ["virt-agentx"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-algorithms", from: "1.2.1"),
+    ],
+    targets: [
+        // Snapshot value types: what the agent knows about a host at one instant.
+        .target(name: "VirtModel"),
+
+        // libvirt's C API, exactly as libvirt-dev ships it.
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt",
+                       providers: [.apt(["libvirt-dev"])]),
+        // Polls libvirt read-only and turns what it says into snapshots.
+        .target(name: "LibvirtCollector",
+                dependencies: ["VirtModel", "CLibvirt",
+                               .product(name: "Logging", package: "swift-log")]),
+
+        // The OID tree as data, and the sorted view of a snapshot that answers GET/GETNEXT.
+        .target(name: "MIB", dependencies: ["VirtModel",
+                                           .product(name: "Algorithms", package: "swift-algorithms")]),
+
+        // The only code that includes net-snmp headers; its public header includes none.
+        .target(name: "CAgentX",
+                linkerSettings: [.linkedLibrary("netsnmpagent"), .linkedLibrary("netsnmp")]),
+        // Swift side of the AgentX bridge: owns the net-snmp thread.
+        .target(name: "AgentX",
+                dependencies: ["CAgentX", "MIB",
+                               .product(name: "Logging", package: "swift-log")]),
+
+        .executableTarget(name: "virt-agentx",
+                          dependencies: ["VirtModel", "LibvirtCollector", "MIB", "AgentX",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
+
+        .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
+        .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel"]),
+        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel"]),
+        // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
+        .testTarget(name: "EndToEndTests", dependencies: ["MIB"]),
+    ]
+)

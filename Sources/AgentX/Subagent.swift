@@ -1,0 +1,83 @@
+import CAgentX
+import Logging
+import MIB
+import Synchronization
+
+/// An AgentX subagent serving one subtree from a `ViewStore`.
+///
+/// net-snmp is not thread-safe: create, run and shut down a `Subagent` on one
+/// thread. Other threads only publish views to the store and call `stop()`.
+public final class Subagent {
+    public struct Configuration: Sendable {
+        /// Names net-snmp's configuration file (`NAME.conf`) and the registration.
+        public var name: String
+        /// The master's AgentX address as snmpd's `-x` takes it; nil for net-snmp's default.
+        public var agentxSocket: String?
+        /// Seconds between AgentX pings; a failed ping makes the subagent reconnect.
+        public var pingInterval: Int
+
+        public init(name: String = "virt-agentx", agentxSocket: String? = nil, pingInterval: Int = 5) {
+            self.name = name
+            self.agentxSocket = agentxSocket
+            self.pingInterval = pingInterval
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case initialisation(String)
+        case registration(OID)
+
+        public var description: String {
+            switch self {
+            case .initialisation(let name):
+                "net-snmp could not initialise the agent library for '\(name)' (see the net-snmp messages above)"
+            case .registration(let oid):
+                "net-snmp refused to register the subtree \(oid)"
+            }
+        }
+    }
+
+    private let configuration: Configuration
+    private let store: ViewStore
+    private let logger: Logger
+    private static let stopRequested = Atomic<Bool>(false)
+
+    /// Initialises net-snmp as a subagent and registers `root`, answered from `store`.
+    public init(configuration: Configuration, root: OID, store: ViewStore, logger: Logger) throws {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        guard cagentx_init(configuration.name, configuration.agentxSocket,
+                           forwardNetSNMPLog, announceMasterSession) == 0 else {
+            throw Failure.initialisation(configuration.name)
+        }
+        // init_agent resets the ping interval, so it is set after cagentx_init.
+        cagentx_set_ping_interval(Int32(configuration.pingInterval))
+        let context = Unmanaged.passUnretained(store).toOpaque()
+        let status = root.components.withUnsafeBufferPointer {
+            cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
+        }
+        guard status == 0 else { throw Failure.registration(root) }
+    }
+
+    /// Connects to the master and serves requests until `stop()` is called.
+    public func run() {
+        cagentx_start(configuration.name)
+        if cagentx_is_connected() == 0 {
+            logger.warning("AgentX master not reachable yet; retrying every \(configuration.pingInterval) s",
+                           metadata: ["agentx-socket": "\(configuration.agentxSocket ?? "net-snmp default")",
+                                      "fix": "start snmpd with 'master agentx' and a matching agentXSocket"])
+        }
+        while !Self.stopRequested.load(ordering: .acquiring) {
+            _ = cagentx_process(1)
+        }
+        logger.info("stopping: unregistering from the master agent")
+        cagentx_shutdown(configuration.name)
+    }
+
+    /// Makes `run()` return. Safe to call from any thread and from a signal handler.
+    public static func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        cagentx_wake()
+    }
+}

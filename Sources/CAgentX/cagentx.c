@@ -1,0 +1,221 @@
+// Thin wrappers over net-snmp's agent library. No policy lives here: each
+// function does what its name says and returns.
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cagentx.h"
+
+struct cagentx_request {
+    netsnmp_agent_request_info *info;
+    netsnmp_request_info *request;
+    int is_next;
+};
+
+struct registration {
+    netsnmp_handler_registration *handler;
+    cagentx_request_fn fn;
+    void *context;
+};
+
+#define MAX_REGISTRATIONS 8
+static struct registration registrations[MAX_REGISTRATIONS];
+static int registration_count;
+static int wake_pipe[2] = {-1, -1};
+static cagentx_log_fn log_fn;
+static cagentx_master_fn master_fn;
+static int master_connected;
+
+static int forward_log(int major, int minor, void *server_arg, void *client_arg) {
+    (void)major; (void)minor; (void)client_arg;
+    const struct snmp_log_message *message = server_arg;
+    if (log_fn != NULL && message != NULL && message->msg != NULL)
+        log_fn(message->priority, message->msg);
+    return SNMP_ERR_NOERROR;
+}
+
+// The subagent announces its AgentX session opening and closing with these
+// two application callbacks (agent/mibgroup/agentx/subagent.c).
+static int master_session_changed(int major, int minor, void *server_arg, void *client_arg) {
+    (void)major; (void)server_arg; (void)client_arg;
+    master_connected = minor == SNMPD_CALLBACK_INDEX_START;
+    if (master_fn != NULL)
+        master_fn(master_connected);
+    return SNMP_ERR_NOERROR;
+}
+
+static void drain_wake_pipe(int fd, void *unused) {
+    (void)unused;
+    char buffer[64];
+    while (read(fd, buffer, sizeof buffer) > 0) {}
+}
+
+int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
+                 cagentx_master_fn master) {
+    log_fn = log;
+    master_fn = master;
+    snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
+                           master_session_changed, NULL);
+    snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_STOP,
+                           master_session_changed, NULL);
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
+    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, forward_log, NULL);
+
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+    if (agentx_socket != NULL)
+        netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, agentx_socket);
+    // A subagent has no engine state worth keeping; never write /var/lib/snmp.
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    // The agent deals in numeric OIDs only: parsing MIB files would cost
+    // start-up time and print warnings for every module net-snmp lacks.
+    setenv("MIBS", "", 1);
+    if (init_agent(app) != 0)
+        return -1;
+
+    if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -1;
+    if (register_readfd(wake_pipe[0], drain_wake_pipe, NULL) != FD_REGISTERED_OK)
+        return -1;
+    return 0;
+}
+
+void cagentx_set_ping_interval(int seconds) {
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, seconds);
+}
+
+static int handle_requests(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+                           netsnmp_agent_request_info *info, netsnmp_request_info *requests) {
+    (void)handler;
+    struct registration *registration = reginfo->my_reg_void;
+    if (info->mode != MODE_GET && info->mode != MODE_GETNEXT)
+        return SNMP_ERR_NOERROR;
+    for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+        if (r->processed)
+            continue;
+        netsnmp_variable_list *vb = r->requestvb;
+        uint32_t name[MAX_OID_LEN];
+        size_t length = vb->name_length < MAX_OID_LEN ? vb->name_length : MAX_OID_LEN;
+        for (size_t i = 0; i < length; i++)
+            name[i] = (uint32_t)vb->name[i];
+        struct cagentx_request request = { info, r, info->mode == MODE_GETNEXT };
+        registration->fn(registration->context, &request, request.is_next, name, length);
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root_length,
+                             cagentx_request_fn fn, void *context) {
+    if (registration_count == MAX_REGISTRATIONS || root_length > MAX_OID_LEN)
+        return -1;
+    oid root_oid[MAX_OID_LEN];
+    for (size_t i = 0; i < root_length; i++)
+        root_oid[i] = root[i];
+    struct registration *registration = &registrations[registration_count];
+    registration->fn = fn;
+    registration->context = context;
+    registration->handler = netsnmp_create_handler_registration(
+        name, handle_requests, root_oid, root_length, HANDLER_CAN_RONLY);
+    if (registration->handler == NULL)
+        return -1;
+    registration->handler->my_reg_void = registration;
+    if (netsnmp_register_handler(registration->handler) != MIB_REGISTERED_OK)
+        return -1;
+    registration_count++;
+    return 0;
+}
+
+void cagentx_start(const char *app) {
+    init_snmp(app);
+}
+
+int cagentx_process(int block) {
+    return agent_check_and_process(block);
+}
+
+void cagentx_wake(void) {
+    if (wake_pipe[1] >= 0) {
+        int saved = errno;
+        (void)!write(wake_pipe[1], "", 1);
+        errno = saved;
+    }
+}
+
+int cagentx_is_connected(void) {
+    return master_connected;
+}
+
+void cagentx_shutdown(const char *app) {
+    for (int i = 0; i < registration_count; i++) {
+        netsnmp_handler_registration *h = registrations[i].handler;
+        unregister_mib_context(h->rootoid, h->rootoid_len, h->priority,
+                               h->range_subid, h->range_ubound, h->contextName);
+    }
+    registration_count = 0;
+    snmp_shutdown(app);
+    if (wake_pipe[0] >= 0) {
+        unregister_readfd(wake_pipe[0]);
+        close(wake_pipe[0]);
+        close(wake_pipe[1]);
+        wake_pipe[0] = wake_pipe[1] = -1;
+    }
+}
+
+static void set_name(cagentx_request *request, const uint32_t *name, size_t length) {
+    if (!request->is_next)
+        return;
+    oid name_oid[MAX_OID_LEN];
+    if (length > MAX_OID_LEN)
+        length = MAX_OID_LEN;
+    for (size_t i = 0; i < length; i++)
+        name_oid[i] = name[i];
+    snmp_set_var_objid(request->request->requestvb, name_oid, length);
+}
+
+void cagentx_reply_integer(cagentx_request *request, const uint32_t *name, size_t name_length,
+                           enum cagentx_type type, int64_t value) {
+    set_name(request, name, name_length);
+    if (type == CAGENTX_INTEGER) {
+        long v = (long)value;
+        snmp_set_var_typed_value(request->request->requestvb, (u_char)type, &v, sizeof v);
+    } else {
+        u_long v = (u_long)value;
+        snmp_set_var_typed_value(request->request->requestvb, (u_char)type, &v, sizeof v);
+    }
+}
+
+void cagentx_reply_counter64(cagentx_request *request, const uint32_t *name, size_t name_length,
+                             uint64_t value) {
+    set_name(request, name, name_length);
+    struct counter64 v = { .high = value >> 32, .low = value & 0xffffffffu };
+    snmp_set_var_typed_value(request->request->requestvb, ASN_COUNTER64, &v, sizeof v);
+}
+
+void cagentx_reply_octets(cagentx_request *request, const uint32_t *name, size_t name_length,
+                          enum cagentx_type type, const uint8_t *bytes, size_t length) {
+    set_name(request, name, name_length);
+    snmp_set_var_typed_value(request->request->requestvb, (u_char)type, bytes, length);
+}
+
+void cagentx_reply_oid(cagentx_request *request, const uint32_t *name, size_t name_length,
+                       const uint32_t *value, size_t value_length) {
+    set_name(request, name, name_length);
+    oid v[MAX_OID_LEN];
+    if (value_length > MAX_OID_LEN)
+        value_length = MAX_OID_LEN;
+    for (size_t i = 0; i < value_length; i++)
+        v[i] = value[i];
+    snmp_set_var_typed_value(request->request->requestvb, ASN_OBJECT_ID, v, value_length * sizeof(oid));
+}
+
+void cagentx_reply_exception(cagentx_request *request, enum cagentx_exception exception) {
+    int code = exception == CAGENTX_NO_SUCH_INSTANCE ? SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT;
+    netsnmp_set_request_error(request->info, request->request, code);
+}

@@ -1,0 +1,90 @@
+// The narrow C interface between Swift and net-snmp's agent library.
+//
+// This header deliberately includes no net-snmp header: net-snmp-config.h
+// defines _GNU_SOURCE, which breaks Swift modules that also see Glibc.
+// Every function is a thin wrapper; the logic lives in Swift.
+#ifndef CAGENTX_H
+#define CAGENTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// SMI value types a reply can carry (the numbers are net-snmp's ASN_* tags).
+enum cagentx_type {
+    CAGENTX_INTEGER = 0x02,
+    CAGENTX_OCTET_STRING = 0x04,
+    CAGENTX_OBJECT_ID = 0x06,
+    CAGENTX_IPADDRESS = 0x40,
+    CAGENTX_COUNTER32 = 0x41,
+    CAGENTX_GAUGE32 = 0x42,
+    CAGENTX_TIMETICKS = 0x43,
+    CAGENTX_COUNTER64 = 0x46,
+};
+
+/// The two exceptions a GET can answer with.
+enum cagentx_exception {
+    CAGENTX_NO_SUCH_OBJECT = 0,
+    CAGENTX_NO_SUCH_INSTANCE = 1,
+};
+
+/// One varbind of a request being answered (wraps netsnmp_request_info).
+typedef struct cagentx_request cagentx_request;
+
+/// Called on the net-snmp thread once per varbind: `is_next` is 0 for GET and
+/// 1 for GETNEXT (GETBULK arrives as repeated GETNEXTs). The callee answers
+/// with one cagentx_reply_* call, or none to pass a GETNEXT on.
+typedef void (*cagentx_request_fn)(void *context, cagentx_request *request, int is_next,
+                                   const uint32_t *name, size_t name_length);
+
+/// Receives net-snmp's own log lines (syslog priorities).
+typedef void (*cagentx_log_fn)(int priority, const char *message);
+
+/// Told when the AgentX session to the master opens (1) or closes (0).
+typedef void (*cagentx_master_fn)(int connected);
+
+/// Configures the subagent role, routes net-snmp's logging to `log` and
+/// master session changes to `master`. `agentx_socket` may be NULL for
+/// net-snmp's default. Returns 0 on success.
+int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
+                 cagentx_master_fn master);
+
+/// Sets how often (seconds) the subagent pings the master; the ping is what
+/// reconnects it after the master restarts. Call after cagentx_init.
+void cagentx_set_ping_interval(int seconds);
+
+/// Registers a read-only handler for the subtree at `root`. Returns 0 on success.
+int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root_length,
+                             cagentx_request_fn fn, void *context);
+
+/// Reads `app`.conf and connects to the master (init_snmp).
+void cagentx_start(const char *app);
+
+/// Handles pending SNMP traffic; blocks until something happens or a timer
+/// is due when `block` is non-zero (agent_check_and_process).
+int cagentx_process(int block);
+
+/// Makes a blocked cagentx_process return. Async-signal-safe.
+void cagentx_wake(void);
+
+/// 1 while an AgentX session to the master is open.
+int cagentx_is_connected(void);
+
+/// Unregisters every subtree and shuts net-snmp down (snmp_shutdown).
+void cagentx_shutdown(const char *app);
+
+/// Answers with an integer-valued type (INTEGER, Counter32, Gauge32, TimeTicks).
+void cagentx_reply_integer(cagentx_request *request, const uint32_t *name, size_t name_length,
+                           enum cagentx_type type, int64_t value);
+/// Answers with a Counter64.
+void cagentx_reply_counter64(cagentx_request *request, const uint32_t *name, size_t name_length,
+                             uint64_t value);
+/// Answers with an OCTET STRING or IpAddress.
+void cagentx_reply_octets(cagentx_request *request, const uint32_t *name, size_t name_length,
+                          enum cagentx_type type, const uint8_t *bytes, size_t length);
+/// Answers with an OBJECT IDENTIFIER.
+void cagentx_reply_oid(cagentx_request *request, const uint32_t *name, size_t name_length,
+                       const uint32_t *value, size_t value_length);
+/// Answers a GET with noSuchObject or noSuchInstance.
+void cagentx_reply_exception(cagentx_request *request, enum cagentx_exception exception);
+
+#endif

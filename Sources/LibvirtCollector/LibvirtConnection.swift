@@ -1,0 +1,88 @@
+import CLibvirt
+import Foundation
+
+/// A read-only libvirt connection that closes itself. Not thread-safe: used
+/// only from the collector's thread.
+final class LibvirtConnection {
+    private let handle: virConnectPtr
+
+    /// Opens `uri` read-only; nil means libvirt's default (`LIBVIRT_DEFAULT_URI`, then its own probing).
+    init(readOnly uri: String?) throws(LibvirtError) {
+        guard let handle = virConnectOpenReadOnly(uri) else {
+            throw LibvirtError.last("to open \(uri ?? "the default URI") read-only")
+        }
+        self.handle = handle
+    }
+
+    deinit { virConnectClose(handle) }
+
+    var isAlive: Bool { virConnectIsAlive(handle) == 1 }
+
+    var uri: String {
+        get throws(LibvirtError) {
+            guard let text = virConnectGetURI(handle) else { throw LibvirtError.last("virConnectGetURI") }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+
+    var hypervisorType: String {
+        get throws(LibvirtError) {
+            // Static storage inside libvirt: not freed.
+            guard let text = virConnectGetType(handle) else { throw LibvirtError.last("virConnectGetType") }
+            return String(cString: text)
+        }
+    }
+
+    /// `major.minor.release`; libvirt encodes it as major * 1,000,000 + minor * 1,000 + release.
+    var hypervisorVersion: String {
+        get throws(LibvirtError) {
+            var version: UInt = 0
+            guard virConnectGetVersion(handle, &version) == 0 else {
+                throw LibvirtError.last("virConnectGetVersion")
+            }
+            return Self.versionText(version)
+        }
+    }
+
+    var libraryVersion: String {
+        get throws(LibvirtError) {
+            var version: UInt = 0
+            guard virConnectGetLibVersion(handle, &version) == 0 else {
+                throw LibvirtError.last("virConnectGetLibVersion")
+            }
+            return Self.versionText(version)
+        }
+    }
+
+    var hostname: String {
+        get throws(LibvirtError) {
+            guard let text = virConnectGetHostname(handle) else {
+                throw LibvirtError.last("virConnectGetHostname")
+            }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+
+    var nodeInfo: virNodeInfo {
+        get throws(LibvirtError) {
+            var info = virNodeInfo()
+            guard virNodeGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virNodeGetInfo") }
+            return info
+        }
+    }
+
+    /// Every domain, active and inactive.
+    func allDomains() throws(LibvirtError) -> [LibvirtDomain] {
+        var list: UnsafeMutablePointer<virDomainPtr?>?
+        let count = virConnectListAllDomains(handle, &list, 0)
+        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllDomains") }
+        defer { free(list) }
+        return (0..<Int(count)).compactMap { list[$0].map(LibvirtDomain.init) }
+    }
+
+    static func versionText(_ version: UInt) -> String {
+        "\(version / 1_000_000).\(version / 1_000 % 1_000).\(version % 1_000)"
+    }
+}

@@ -1,0 +1,93 @@
+import VirtModel
+
+/// VIRT-AGENTX-MIB described as data: the single Swift source of the OID tree
+/// that `mibs/VIRT-AGENTX-MIB.txt` declares (a test proves the two agree).
+public enum VirtAgentxMIB {
+    /// The enterprise arc. 32473 is IANA's number reserved for documentation
+    /// (RFC 5612): no Private Enterprise Number is registered for this project
+    /// yet. Change it here and in the MIB file's MODULE-IDENTITY together.
+    public static let enterpriseNumber: UInt32 = 32473
+
+    /// `virtAgentxMIB` (MODULE-IDENTITY): enterprises.32473.
+    public static let root: OID = [1, 3, 6, 1, 4, 1, enterpriseNumber]
+    /// `virtAgentxObjects`
+    public static let objectsRoot = root.appending(1)
+    /// `virtHost`: the host scalars.
+    public static let hostRoot = objectsRoot.appending(1)
+
+    public static let hostScalars: [Scalar] = [
+        Scalar("virtHostHypervisorType", 1, .displayString) { .string($0.host.hypervisorType) },
+        Scalar("virtHostHypervisorVersion", 2, .displayString) { .string($0.host.hypervisorVersion) },
+        Scalar("virtHostLibvirtVersion", 3, .displayString) { .string($0.host.libvirtVersion) },
+        Scalar("virtHostName", 4, .displayString) { .string($0.host.hostname) },
+        Scalar("virtHostURI", 5, .displayString) { .string($0.host.uri) },
+        Scalar("virtHostConnectionStatus", 6, Syntaxes.connectionStatus) {
+            .integer($0.host.connection.rawValue)
+        },
+        Scalar("virtHostLastPollTime", 7, .dateAndTime) {
+            .octets($0.host.lastPoll.map(DateAndTime.encode) ?? DateAndTime.unknown)
+        },
+        Scalar("virtHostLastPollDuration", 8, .unsigned32) { .gauge32($0.host.lastPollMilliseconds) },
+        Scalar("virtHostDomainCount", 9, .gauge32) { .gauge(saturating: UInt64($0.domains.count)) },
+        Scalar("virtHostCpuCount", 10, .unsigned32) { .gauge32($0.host.cpus) },
+        Scalar("virtHostMemory", 11, .gauge32) { .gauge(saturating: $0.host.memoryKiB) },
+    ]
+
+    public static let domainTable = Table<Domain>(
+        "virtDomainTable", entry: "virtDomainEntry", 2,
+        rows: { $0.domains }, index: { [$0.index] },
+        columns: [
+            .index("virtDomainIndex", 1, .unsigned32),
+            Column("virtDomainName", 2, .displayString) { .string($0.name) },
+            Column("virtDomainUUID", 3, .displayString) { .string($0.uuid) },
+            Column("virtDomainState", 4, Syntaxes.domainState) { .integer($0.state.rawValue) },
+            Column("virtDomainStateReason", 5, .integer32) { .integer($0.stateReason) },
+            Column("virtDomainStateReasonText", 6, .displayString) { .string($0.stateReasonText) },
+            Column("virtDomainId", 7, .integer32) { .integer($0.id) },
+            Column("virtDomainVcpus", 8, .unsigned32) { .gauge32($0.vcpus) },
+            Column("virtDomainVcpusMax", 9, .unsigned32) { .gauge32($0.maxVcpus) },
+            Column("virtDomainMemory", 10, .gauge32) { .gauge(saturating: $0.memoryKiB) },
+            Column("virtDomainMemoryMax", 11, .gauge32) { .gauge(saturating: $0.maxMemoryKiB) },
+            Column("virtDomainCpuTime", 12, .counter64) { .counter64($0.cpuTimeNanoseconds) },
+            Column("virtDomainAutostart", 13, .truthValue) { .truthValue($0.autostart) },
+            Column("virtDomainPersistent", 14, .truthValue) { .truthValue($0.persistent) },
+            Column("virtDomainOSType", 15, .displayString) { .string($0.osType) },
+        ])
+
+    static let tables: [any TableDescription] = [domainTable]
+
+    /// Every object the module declares under `virtAgentxObjects`, in OID order.
+    public static let objects: [MIBObject] = {
+        let scalars = hostScalars.map {
+            MIBObject(name: $0.name, oid: hostRoot.appending($0.subID), kind: .scalar,
+                      syntax: $0.syntax, access: .readOnly)
+        }
+        return (scalars + tables.flatMap { $0.objects(under: objectsRoot) }).sorted { $0.oid < $1.oid }
+    }()
+
+    private static let accessibleOIDs = objects.filter { $0.access != .notAccessible }.map(\.oid)
+
+    /// The view that serves `snapshot`.
+    public static func view(of snapshot: Snapshot) -> MIBView {
+        var cells: [MIBView.Cell] = []
+        cells.reserveCapacity(hostScalars.count + snapshot.domains.count * domainTable.columns.count)
+        for scalar in hostScalars {
+            cells.append(MIBView.Cell(oid: hostRoot.appending(scalar.subID, 0), value: scalar.value(snapshot)))
+        }
+        for table in tables {
+            table.cells(of: snapshot, under: objectsRoot, into: &cells)
+        }
+        return MIBView(cells: cells, objects: accessibleOIDs)
+    }
+}
+
+/// The module's textual conventions.
+enum Syntaxes {
+    static let connectionStatus = Syntax.textualConvention(
+        "VirtConnectionStatus",
+        .enumeration(ConnectionStatus.allCases.map { ($0.name, $0.rawValue) }))
+
+    static let domainState = Syntax.textualConvention(
+        "VirtDomainRunState",
+        .enumeration(DomainState.allCases.map { ("\($0)", $0.rawValue) }))
+}

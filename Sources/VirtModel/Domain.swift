@@ -1,0 +1,45 @@
+/// One libvirt domain, active or only defined.
+public struct Domain: Sendable, Equatable {
+    /// Row index: stable for this domain (by UUID) for as long as the agent runs.
+    public var index: UInt32
+    public var name: String
+    /// Lower-case canonical text form, e.g. `6695eb01-f6a4-8304-79aa-97f2502e193f`.
+    public var uuid: String
+    public var state: DomainState
+    /// libvirt's reason code for `state` (its meaning depends on the state).
+    public var stateReason: Int32
+    /// libvirt's runtime id; -1 while the domain is not running.
+    public var id: Int32
+    public var vcpus: UInt32
+    public var maxVcpus: UInt32
+    public var memoryKiB: UInt64
+    public var maxMemoryKiB: UInt64
+    /// Total CPU time consumed, nanoseconds.
+    public var cpuTimeNanoseconds: UInt64
+    public var autostart: Bool
+    public var persistent: Bool
+    /// Guest OS type from the domain XML, e.g. `hvm`, `linux`, `exe`.
+    public var osType: String
+
+    public init(index: UInt32, name: String, uuid: String, state: DomainState, stateReason: Int32,
+                id: Int32, vcpus: UInt32, maxVcpus: UInt32, memoryKiB: UInt64, maxMemoryKiB: UInt64,
+                cpuTimeNanoseconds: UInt64, autostart: Bool, persistent: Bool, osType: String) {
+        self.index = index
+        self.name = name
+        self.uuid = uuid
+        self.state = state
+        self.stateReason = stateReason
+        self.id = id
+        self.vcpus = vcpus
+        self.maxVcpus = maxVcpus
+        self.memoryKiB = memoryKiB
+        self.maxMemoryKiB = maxMemoryKiB
+        self.cpuTimeNanoseconds = cpuTimeNanoseconds
+        self.autostart = autostart
+        self.persistent = persistent
+        self.osType = osType
+    }
+
+    /// The reason as `virsh domstate --reason` words it.
+    public var stateReasonText: String { state.reasonText(stateReason) }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The hypervisor host and the agent's view of its libvirt connection.
+public struct Host: Sendable, Equatable {
+    /// libvirt driver name, e.g. `QEMU` or `TEST` (`virConnectGetType`).
+    public var hypervisorType: String = ""
+    /// Hypervisor version as `major.minor.release` (`virConnectGetVersion`).
+    public var hypervisorVersion: String = ""
+    /// Version of the libvirt library the agent runs with (`virConnectGetLibVersion`).
+    public var libvirtVersion: String = ""
+    public var hostname: String = ""
+    /// The URI of the connection as libvirt canonicalises it (or as configured, before connecting).
+    public var uri: String
+    public var connection: ConnectionStatus = .connecting
+    /// Logical CPUs and memory of the host (`virNodeGetInfo`).
+    public var cpus: UInt32 = 0
+    public var memoryKiB: UInt64 = 0
+    /// Wall-clock end of the last poll that succeeded; nil until one has.
+    public var lastPoll: Date?
+    /// How long the last successful poll took, in milliseconds.
+    public var lastPollMilliseconds: UInt32 = 0
+
+    public init(uri: String) {
+        self.uri = uri
+    }
+}
+
+/// State of the agent's connection to libvirt.
+public enum ConnectionStatus: Int32, Sendable, CaseIterable {
+    /// Open, and the last poll succeeded.
+    case connected = 1
+    /// Was open, or never could be opened; the data served is the last good poll (if any).
+    case disconnected = 2
+    /// No attempt has finished yet (agent just started).
+    case connecting = 3
+
+    public var name: String {
+        switch self {
+        case .connected: "connected"
+        case .disconnected: "disconnected"
+        case .connecting: "connecting"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Logging
+
+/// Logging options every subcommand shares.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .customLong("log-level"), help: "Least severe messages to log: trace, debug, info, notice, warning, error or critical.")
+    var level: Logger.Level = .info
+
+    /// Sends swift-log output to stderr, or to syslog for a daemon that has no terminal.
+    func bootstrap(toSyslog: Bool) {
+        let level = self.level
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = toSyslog
+                ? SyslogLogHandler(label: label)
+                : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,97 @@
+import AgentX
+import ArgumentParser
+import Dispatch
+import Foundation
+import LibvirtCollector
+import Logging
+import MIB
+import VirtModel
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve libvirt's domains to an snmpd master agent over AgentX.",
+        discussion: """
+            Connects to libvirt read-only, polls it on a background thread and answers SNMP \
+            requests from the last complete poll, so a slow libvirt never delays an answer. \
+            The master needs 'master agentx' in its snmpd.conf. SIGTERM or SIGINT stops the \
+            agent cleanly (it unregisters and exits 0).
+            """)
+
+    @Option(name: [.short, .customLong("connect")],
+            help: "libvirt URI to poll (default: LIBVIRT_DEFAULT_URI, else libvirt's own default).")
+    var connect: String?
+
+    @Option(name: [.customShort("x"), .customLong("agentx-socket")],
+            help: "The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's).")
+    var agentxSocket: String?
+
+    @Option(name: .customLong("poll-interval"), help: "Seconds between libvirt polls (1-86400).")
+    var pollInterval: Int = 30
+
+    @Option(name: .customLong("agentx-ping-interval"),
+            help: "Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600).")
+    var pingInterval: Int = 5
+
+    @Flag(name: [.short, .long], help: "Stay in the foreground and log to stderr (default: detach and log to syslog).")
+    var foreground = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (1...86_400).contains(pollInterval) else {
+            throw ValidationError("--poll-interval must be between 1 and 86400 seconds, not \(pollInterval).")
+        }
+        guard (1...3_600).contains(pingInterval) else {
+            throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
+        }
+        if let connect, connect.isEmpty {
+            throw ValidationError("--connect needs a libvirt URI such as qemu:///system or test:///default.")
+        }
+    }
+
+    func run() throws {
+        if !foreground {
+            // Before any thread exists: daemon(3) forks, and only the calling thread survives a fork.
+            guard daemon(0, 0) == 0 else {
+                throw ValidationError("could not detach into the background: \(String(cString: strerror(errno))); use -f")
+            }
+        }
+        logging.bootstrap(toSyslog: !foreground)
+        let logger = Logger(label: "virt-agentx")
+
+        let uri = connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
+        let store = ViewStore(VirtAgentxMIB.view(of: .empty(uri: uri ?? "")))
+        let subagent: Subagent
+        do {
+            subagent = try Subagent(
+                configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval),
+                root: VirtAgentxMIB.root, store: store, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
+
+        let collector = Collector(
+            configuration: .init(uri: connect, pollInterval: .seconds(pollInterval)),
+            logger: Logger(label: "virt-agentx.collector")
+        ) { snapshot in
+            store.publish(VirtAgentxMIB.view(of: snapshot))
+        }
+        collector.start()
+
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Subagent.stop() }
+            source.resume()
+            return source
+        }
+        logger.info("serving", metadata: ["subtree": "\(VirtAgentxMIB.root)",
+                                          "libvirt": "\(uri ?? "default")",
+                                          "poll-interval": "\(pollInterval)s"])
+        subagent.run()
+        collector.stop(waitingAtMost: .seconds(5))
+        signals.forEach { $0.cancel() }
+        logger.info("stopped")
+    }
+}
