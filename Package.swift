@@ -11,8 +11,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-algorithms", from: "1.2.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // Pure-Swift disk image inspector: formats, qcow2 headers, backing chains, health verdicts.
+        .target(name: "ImageInspector",
+                dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+
         // Snapshot value types: what the agent knows about a host at one instant.
         .target(name: "VirtModel"),
 
@@ -41,6 +46,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
+        .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel"]),
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel"]),

@@ -1,0 +1,1 @@
+// ImageInspector: see issue 3.
