@@ -57,7 +57,6 @@ public final class Collector: @unchecked Sendable {
     }
 
     private func loop() {
-        silenceLibvirtDefaultErrorPrinting()
         while true {
             publish(poller.poll())
             wakeup.lock()

@@ -27,7 +27,7 @@ public struct LibvirtError: Error, CustomStringConvertible, Sendable {
 }
 
 /// libvirt prints every error to stderr unless an error function is set; the
-/// agent reports errors itself, through its logger.
+/// agent reports errors itself, through its logger. Process-wide and idempotent.
 func silenceLibvirtDefaultErrorPrinting() {
     virSetErrorFunc(nil) { _, _ in }
 }

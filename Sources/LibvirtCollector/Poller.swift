@@ -16,6 +16,7 @@ struct Poller {
         self.uri = uri
         self.logger = logger
         self.last = .empty(uri: uri ?? "")
+        silenceLibvirtDefaultErrorPrinting()
     }
 
     /// A fresh snapshot; on failure, the last good one marked disconnected.
@@ -70,10 +71,16 @@ struct Poller {
                 continue  // undefined between listing and asking
             }
         }
+        // libvirt lists in no particular order; new domains get their index in
+        // name order so a fresh agent numbers the same world the same way.
+        domains.sort { $0.name < $1.name }
+        for position in domains.indices {
+            domains[position].index = domainIndexes.index(for: domains[position].uuid)
+        }
         return Snapshot(host: host, domains: domains)
     }
 
-    private mutating func domain(_ handle: LibvirtDomain) throws(LibvirtError) -> Domain {
+    private func domain(_ handle: LibvirtDomain) throws(LibvirtError) -> Domain {
         let xml = try handle.xml
         let definition: DomainDefinition
         do {
@@ -86,7 +93,7 @@ struct Poller {
         let info = try handle.info
         let (state, reason) = try handle.state
         return Domain(
-            index: domainIndexes.index(for: uuid),
+            index: 0,  // assigned by the caller, in name order
             name: try handle.name, uuid: uuid,
             state: DomainState(libvirt: state), stateReason: reason, id: handle.id,
             vcpus: UInt32(info.nrVirtCpu), maxVcpus: max(definition.maxVcpus, UInt32(info.nrVirtCpu)),

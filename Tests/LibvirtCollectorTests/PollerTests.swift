@@ -1,0 +1,58 @@
+import Foundation
+@testable import LibvirtCollector
+import Logging
+import Testing
+import VirtModel
+
+/// The poller against libvirt's real test driver, in process.
+@Suite struct PollerTests {
+    static let world = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/demo-world.xml").path
+
+    @Test func pollsTheDemoWorld() throws {
+        var poller = Poller(uri: "test://\(Self.world)", logger: Logger(label: "test"))
+        let snapshot = poller.poll()
+        #expect(snapshot.host.connection == .connected)
+        #expect(snapshot.host.hypervisorType == "TEST")
+        #expect(snapshot.host.cpus == 8)
+        #expect(snapshot.host.memoryKiB == 33_554_432)
+        #expect(snapshot.host.lastPoll != nil)
+        #expect(snapshot.domains.map(\.name) == ["backup", "build", "db1", "legacy", "web1"])
+        #expect(snapshot.domains.map(\.index) == [1, 2, 3, 4, 5], "a fresh poller numbers new domains in name order")
+
+        let web1 = try #require(snapshot.domains.first { $0.name == "web1" })
+        #expect(web1.uuid == "6695eb01-f6a4-8304-79aa-97f2502e193f")
+        #expect(web1.state == .running)
+        #expect(web1.vcpus == 2)
+        #expect(web1.maxVcpus == 4)
+        #expect(web1.memoryKiB == 2_097_152)
+        #expect(web1.maxMemoryKiB == 4_194_304)
+        #expect(web1.osType == "hvm")
+        #expect(web1.id > 0)
+
+        let backup = try #require(snapshot.domains.first { $0.name == "backup" })
+        #expect(backup.state == .shutoff)
+        #expect(backup.id == -1)
+        #expect(backup.osType == "linux")
+        #expect(snapshot.domains.first { $0.name == "build" }?.state == .paused)
+        #expect(snapshot.domains.first { $0.name == "legacy" }?.state == .crashed)
+    }
+
+    @Test func indexesStayAcrossPolls() {
+        var poller = Poller(uri: "test://\(Self.world)", logger: Logger(label: "test"))
+        let first = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
+        let second = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
+        #expect(first == second)
+    }
+
+    @Test func anUnreachableURIServesDisconnectedWithoutCrashing() {
+        var poller = Poller(uri: "test:///nonexistent/world.xml", logger: Logger(label: "test"))
+        let snapshot = poller.poll()
+        #expect(snapshot.host.connection == .disconnected)
+        #expect(snapshot.domains.isEmpty)
+        #expect(snapshot.host.lastPoll == nil)
+        // And again: a second failure changes nothing.
+        #expect(poller.poll().host.connection == .disconnected)
+    }
+}
