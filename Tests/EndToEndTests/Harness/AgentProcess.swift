@@ -1,0 +1,38 @@
+import Foundation
+
+/// The real `virt-agentx run` process, talking to a test master over AgentX.
+final class AgentProcess {
+    let process: ChildProcess
+
+    init(folder: URL, uri: String, socket: String, extra: [String] = []) throws {
+        process = try ChildProcess(
+            "virt-agentx", try TestWorld.agentBinary(),
+            ["run", "--foreground", "--connect", uri, "--agentx-socket", socket,
+             "--agentx-ping-interval", "1", "--log-level", "debug"] + extra,
+            log: folder.appendingPathComponent("agent.log"))
+    }
+
+    /// Waits until the agent serves the given connection status through `master`.
+    func waitUntilServing(through master: SNMPMaster, status: Int = 1) throws {
+        let client = SNMPClient(target: master.target)
+        let served = eventually(timeout: .seconds(15)) {
+            guard process.isRunning else { return false }
+            return (try? client.get([Subtree.connectionStatus]))?.first?.value == "\(status)"
+        }
+        guard served else {
+            throw HarnessError("the agent did not serve connection status \(status) through snmpd:\n\(process.output)")
+        }
+    }
+
+    deinit { process.stop() }
+}
+
+/// Numeric OIDs of VIRT-AGENTX-MIB as the tests use them (no MIB files needed).
+enum Subtree {
+    static let root = "1.3.6.1.4.1.32473"
+    static let host = root + ".1.1"
+    static let domainEntry = root + ".1.2.1"
+    static let connectionStatus = host + ".6.0"
+    static let domainCount = host + ".9.0"
+    static func domainColumn(_ column: Int) -> String { "\(domainEntry).\(column)" }
+}

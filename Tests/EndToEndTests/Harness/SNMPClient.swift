@@ -1,0 +1,63 @@
+import Foundation
+
+/// net-snmp's command-line tools, with their output parsed into varbinds.
+struct SNMPClient {
+    var target: String
+    var community = "public"
+
+    struct Varbind: Equatable, CustomStringConvertible {
+        var oid: String
+        /// "STRING", "INTEGER", "Counter64" ...; "exception" for noSuch*/endOfMibView.
+        var type: String
+        /// The value with STRING quotes removed, or the exception text.
+        var value: String
+
+        var isValue: Bool { type != "exception" }
+        var description: String { "\(oid) = \(type): \(value)" }
+    }
+
+    func get(_ oids: [String]) throws -> [Varbind] { try tool("snmpget", oids) }
+    func getNext(_ oids: [String]) throws -> [Varbind] { try tool("snmpgetnext", oids) }
+    func bulkWalk(_ oid: String) throws -> [Varbind] { try tool("snmpbulkwalk", [oid]) }
+
+    private func tool(_ name: String, _ oids: [String]) throws -> [Varbind] {
+        let result = try Command.run(name, ["-v2c", "-c", community, "-r", "1", "-t", "3",
+                                            "-On", "-Oe", "-Ot", target] + oids)
+        guard result.status == 0 else {
+            throw HarnessError("\(name) \(oids.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
+        }
+        return try result.stdout.split(separator: "\n").map { try Self.parse(String($0)) }
+    }
+
+    /// Parses one line of `-On -Oe -Ot` output: `.1.3.6 = TYPE: value` or `.1.3.6 = No Such ...`.
+    static func parse(_ line: String) throws -> Varbind {
+        guard let separator = line.range(of: " = ") else { throw HarnessError("unparsable: \(line)") }
+        let oid = String(line[..<separator.lowerBound].drop { $0 == "." })
+        let rest = String(line[separator.upperBound...])
+        if rest.hasPrefix("No Such") || rest.hasPrefix("No more variables") {
+            return Varbind(oid: oid, type: "exception", value: rest)
+        }
+        guard let colon = rest.range(of: ": ") else {
+            return Varbind(oid: oid, type: "", value: rest)   // -Ot prints TimeTicks bare
+        }
+        let type = String(rest[..<colon.lowerBound])
+        var value = String(rest[colon.upperBound...])
+        if type == "STRING", value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+            value = String(value.dropFirst().dropLast())
+        }
+        return Varbind(oid: oid, type: type, value: value)
+    }
+}
+
+extension Array where Element == SNMPClient.Varbind {
+    /// `column -> row index -> value` for the table whose entry OID is `entry`.
+    func table(_ entry: String) -> [Int: [Int: String]] {
+        var table: [Int: [Int: String]] = [:]
+        for varbind in self where varbind.oid.hasPrefix(entry + ".") {
+            let parts = varbind.oid.dropFirst(entry.count + 1).split(separator: ".").compactMap { Int($0) }
+            guard parts.count == 2 else { continue }
+            table[parts[0], default: [:]][parts[1]] = varbind.value
+        }
+        return table
+    }
+}

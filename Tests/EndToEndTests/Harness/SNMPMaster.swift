@@ -1,0 +1,51 @@
+import Foundation
+
+/// A private `snmpd` master agent: loopback UDP on a free port, AgentX on a
+/// unix socket, config and state in the test's own folder.
+final class SNMPMaster {
+    let folder: URL
+    let port: UInt16
+    var socket: String { "unix:" + folder.appendingPathComponent("agentx.sock").path }
+    var target: String { "127.0.0.1:\(port)" }
+    private var process: ChildProcess?
+
+    /// Starts snmpd and waits until it answers.
+    init(folder: URL, port: UInt16? = nil) throws {
+        self.folder = folder
+        self.port = try port ?? TestWorld.freeUDPPort()
+        try start()
+    }
+
+    func start() throws {
+        let persist = folder.appendingPathComponent("persist")
+        try FileManager.default.createDirectory(at: persist, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("snmpd.conf")
+        try """
+            agentaddress  udp:127.0.0.1:\(port)
+            master        agentx
+            agentXSocket  \(socket)
+            agentXPerms   0660 0700
+            rocommunity   public 127.0.0.1
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+        process = try ChildProcess(
+            "snmpd", "/usr/sbin/snmpd",
+            ["-f", "-Lo", "-C", "-c", config.path, "-p", folder.appendingPathComponent("snmpd.pid").path,
+             "-I", "-smux"],
+            environment: ["SNMP_PERSISTENT_DIR": persist.path, "MIBS": ""],
+            log: folder.appendingPathComponent("snmpd.log"))
+        let client = SNMPClient(target: target)
+        guard eventually(timeout: .seconds(10), { (try? client.get(["1.3.6.1.2.1.1.3.0"]))?.first?.isValue == true })
+        else {
+            throw HarnessError("snmpd did not answer on \(target):\n\(process?.output ?? "")")
+        }
+    }
+
+    /// Stops snmpd by PID.
+    func stop() {
+        process?.stop()
+        process = nil
+    }
+
+    deinit { stop() }
+}

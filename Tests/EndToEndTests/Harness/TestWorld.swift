@@ -1,0 +1,53 @@
+import Foundation
+
+/// Where the test finds the repository, the agent binary and scratch space.
+enum TestWorld {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The demo world: libvirt's test driver loaded from scripts/demo-world.xml.
+    static let demoURI = "test://" + repository.appendingPathComponent("scripts/demo-world.xml").path
+
+    /// The `virt-agentx` built beside the test bundle (`swift build` puts both in one folder).
+    static func agentBinary() throws -> String {
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["VIRT_AGENTX_BINARY"],
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("virt-agentx").path,
+            repository.appendingPathComponent(".build/debug/virt-agentx").path,
+        ]
+        guard let found = candidates.compactMap({ $0 }).first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }) else {
+            throw HarnessError("virt-agentx binary not found: run `swift build` first (scripts/test does)")
+        }
+        return found
+    }
+
+    /// A fresh private folder; short, because unix socket paths are limited to 108 bytes.
+    static func scratchFolder() throws -> URL {
+        var template = Array("/tmp/virt-agentx-test.XXXXXX".utf8CString)
+        guard let path = mkdtemp(&template) else { throw HarnessError("mkdtemp: \(errno)") }
+        return URL(fileURLWithPath: String(cString: path))
+    }
+
+    /// A UDP port on 127.0.0.1 that nothing is bound to right now.
+    static func freeUDPPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw HarnessError("bind: \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
