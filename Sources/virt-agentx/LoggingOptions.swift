@@ -3,7 +3,8 @@ import Logging
 
 /// Logging options every subcommand shares.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .customLong("log-level"), help: "Least severe messages to log: trace, debug, info, notice, warning, error or critical.")
+    @Option(name: .customLong("log-level"),
+            help: ArgumentHelp("Least severe messages to log.", valueName: "level"))
     var level: Logger.Level = .info
 
     /// Sends swift-log output to stderr, or to syslog for a daemon that has no terminal.

@@ -18,18 +18,22 @@ struct Run: ParsableCommand {
             """)
 
     @Option(name: [.short, .customLong("connect")],
-            help: "libvirt URI to poll (default: LIBVIRT_DEFAULT_URI, else libvirt's own default).")
+            help: ArgumentHelp("libvirt URI to poll (default: LIBVIRT_DEFAULT_URI, else libvirt's own default).",
+                               valueName: "uri"))
     var connect: String?
 
     @Option(name: [.customShort("x"), .customLong("agentx-socket")],
-            help: "The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's).")
+            help: ArgumentHelp("The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's, /var/agentx/master).",
+                               valueName: "address"))
     var agentxSocket: String?
 
-    @Option(name: .customLong("poll-interval"), help: "Seconds between libvirt polls (1-86400).")
+    @Option(name: .customLong("poll-interval"),
+            help: ArgumentHelp("Seconds between libvirt polls (1-86400).", valueName: "seconds"))
     var pollInterval: Int = 30
 
     @Option(name: .customLong("agentx-ping-interval"),
-            help: "Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600).")
+            help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600).",
+                               valueName: "seconds"))
     var pingInterval: Int = 5
 
     @Flag(name: [.short, .long], help: "Stay in the foreground and log to stderr (default: detach and log to syslog).")
