@@ -1,0 +1,91 @@
+import SystemPackage
+
+/// What a backing file name refers to, decided from the string alone: nothing
+/// is opened or resolved over the network to classify it.
+public enum BackingReference: Sendable, Hashable, Codable {
+    /// The image has no backing file.
+    case none
+    /// A local file: the name resolved against the directory of the image that
+    /// names it (or an absolute path, or a `file:` / json `file` driver path).
+    case localPath(String)
+    /// A network (or otherwise non-file) source; never opened.
+    /// `protocol` is qemu's driver name (nbd, http, rbd...).
+    case network(description: String, protocol: String)
+    /// A `json:{...}` specification that is not a plain local file: `driver` is
+    /// its top-level driver, `protocol` the driver that does the I/O.
+    case json(description: String, driver: String?, protocol: String)
+    /// A name qemu could not open: a `json:` that does not parse, an unknown
+    /// `protocol:` prefix.
+    case invalid(description: String, reason: String)
+
+    /// The local path to follow, if the chain continues on this machine.
+    public var localPath: String? {
+        if case .localPath(let path) = self { return path }
+        return nil
+    }
+
+    /// The string qemu-img reports as full-backing-filename.
+    public var fullName: String? {
+        switch self {
+        case .none: nil
+        case .localPath(let path): path
+        case .network(let description, _), .json(let description, _, _), .invalid(let description, _): description
+        }
+    }
+}
+
+/// Turns recorded backing names into ``BackingReference``s, following qemu's
+/// rules: `json:` first, then a `protocol:` prefix (a colon before any slash),
+/// else a file name.
+public enum BackingNameClassifier {
+    /// Drivers that read a local file or device: a name with one of these
+    /// prefixes is still a local path.
+    static let localProtocols: Set<String> = ["file", "host_device", "host_cdrom"]
+
+    /// Protocols qemu accepts in `protocol:...` or `protocol://...` names
+    /// (block drivers with a protocol_name), other than the local ones.
+    public static let networkProtocols: Set<String> = [
+        "nbd", "nbd+tcp", "nbd+unix", "nbds", "http", "https", "ftp", "ftps",
+        "iscsi", "iser", "gluster", "gluster+tcp", "gluster+unix", "gluster+rdma",
+        "ssh", "nfs", "rbd", "sheepdog", "sheepdog+tcp", "sheepdog+unix", "vxhs", "tftp",
+        "nvme", "fat", "null-co", "null-aio", "blkdebug", "blkverify", "vitastor",
+    ]
+
+    /// Classifies `name` as recorded in the image at `imagePath`.
+    public static func classify(_ name: String?, imagePath: String) -> BackingReference {
+        guard let name, !name.isEmpty else { return .none }
+        if name.hasPrefix("json:") {
+            return BackingJSONSpec.classify(name, imagePath: imagePath)
+        }
+        if let scheme = protocolPrefix(of: name) {
+            let lowered = scheme.lowercased()
+            if localProtocols.contains(lowered) {
+                let rest = String(name.dropFirst(scheme.count + 1))
+                return rest.isEmpty ? .invalid(description: name, reason: "empty \(lowered): path")
+                    : .localPath(resolve(rest, against: imagePath))
+            }
+            if networkProtocols.contains(lowered) {
+                return .network(description: name, protocol: lowered)
+            }
+            return .invalid(description: name,
+                            reason: "unknown protocol '\(scheme)' (prefix a file name containing ':' with './')")
+        }
+        return .localPath(resolve(name, against: imagePath))
+    }
+
+    /// The text before the first ':' if no '/' comes before it: qemu's rule for
+    /// "this name has a protocol" (so `./a:b` and `/x/a:b` are files).
+    static func protocolPrefix(of name: String) -> Substring? {
+        guard let stop = name.firstIndex(where: { $0 == ":" || $0 == "/" }), name[stop] == ":" else { return nil }
+        return name[..<stop]
+    }
+
+    /// A relative name joined to the directory of the image that names it, as
+    /// qemu's path_combine does (an image path without a directory leaves the
+    /// name as is); absolute names stay as they are.
+    public static func resolve(_ name: String, against imagePath: String) -> String {
+        if name.hasPrefix("/") { return name }
+        guard let slash = imagePath.lastIndex(of: "/") else { return name }
+        return String(imagePath[...slash]) + name
+    }
+}

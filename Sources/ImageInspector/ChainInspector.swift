@@ -1,0 +1,196 @@
+/// Walks a backing chain from an image down to its base, reading each local
+/// layer's header (bounded, read-only, see ``ImageFile``) and judging the chain
+/// as libvirt and qemu would. Problems in the images never throw: they become
+/// ``LayerCondition``s on the layers.
+public struct ChainInspector: Sendable {
+    /// Layers read before the chain is called too deep.
+    public var maxDepth: Int
+    /// Reuses readings of unchanged files across calls; nil reads every time.
+    public var cache: InspectionCache?
+
+    public init(maxDepth: Int = InspectionLimits.defaultMaxDepth, cache: InspectionCache? = nil) {
+        self.maxDepth = max(1, maxDepth)
+        self.cache = cache
+    }
+
+    /// Inspects the chain starting at `path`. `format`, when given, is the
+    /// format the caller will open the top image as (libvirt's `<driver type>`),
+    /// checked against the probed one like a recorded backing format.
+    public func inspect(path: String, format: String? = nil) -> BackingChain {
+        var walk = Walk(maxDepth: maxDepth, cache: cache)
+        var next: Step? = Step(reference: .localPath(path), name: path, declaredFormat: format)
+        while let step = next {
+            next = walk.visit(step)
+        }
+        return BackingChain(layers: walk.layers)
+    }
+
+    /// A reference to follow: where it points, the name the child recorded and the format it declared.
+    struct Step {
+        var reference: BackingReference
+        var name: String
+        var declaredFormat: String?
+    }
+
+    /// The state of one walk: layers so far and the files already seen.
+    struct Walk {
+        let maxDepth: Int
+        let cache: InspectionCache?
+        var layers: [ImageLayer] = []
+        var seen: [FileID: Int] = [:]
+
+        /// Adds the layer `step` reaches; returns the step to its backing file, if it is followed.
+        mutating func visit(_ step: Step) -> Step? {
+            let index = layers.count
+            var layer = ImageLayer(index: index, path: step.reference.fullName ?? step.name)
+            layer.declaredFormat = step.declaredFormat
+            defer {
+                if layer.conditions.isEmpty { layer.conditions = [.ok] }
+                layers.append(layer)
+            }
+            if index >= maxDepth {
+                layer.conditions = [.tooDeep(limit: maxDepth)]
+                return nil
+            }
+            switch step.reference {
+            case .none:
+                return nil
+            case .invalid(_, let reason):
+                layer.conditions = [.invalidBackingName(reason: reason)]
+                return nil
+            case .network(let description, let proto), .json(let description, _, let proto):
+                layer.format = Self.formatOfUnprobed(step.declaredFormat, conditions: &layer.conditions, isTop: index == 0)
+                layer.conditions.append(.networkBacking(protocol: proto, description: description))
+                return nil
+            case .localPath(let path):
+                return visitLocal(path: path, step: step, layer: &layer)
+            }
+        }
+
+        /// The format qemu would use for a layer that cannot be probed, with the
+        /// conditions its declared format raises.
+        static func formatOfUnprobed(_ declared: String?, conditions: inout [LayerCondition], isTop: Bool) -> String? {
+            guard let declared else {
+                if !isTop { conditions.append(.backingFormatNotRecorded(probed: nil, probingRefused: false)) }
+                return nil
+            }
+            switch BackingFormatName(declared) {
+            case .protocol(let name):
+                conditions.append(.backingFormatIsProtocol(name))
+                return ImageFormat.raw.rawValue
+            case .unknown(let name):
+                conditions.append(.backingFormatUnknown(name, knownToQemu: false))
+                return nil
+            case .qemuOnlyFormat(let name):
+                conditions.append(.backingFormatUnknown(name, knownToQemu: true))
+                return name
+            case .format(let name):
+                return name
+            }
+        }
+
+        mutating func visitLocal(path: String, step: Step, layer: inout ImageLayer) -> Step? {
+            let identity: FileIdentity
+            do {
+                identity = try FileIdentity.of(path: path)
+            } catch {
+                if layer.index > 0, error == .noSuchFileOrDirectory || error == .notDirectory {
+                    layer.conditions = [.missingBackingFile(name: step.name)]
+                } else {
+                    layer.conditions = [.unreadable(reason: error.description)]
+                }
+                return nil
+            }
+            layer.identity = identity
+            layer.fileSize = FileSize(allocated: identity.allocated, apparent: identity.size)
+            if let first = seen[identity.fileID] {
+                layer.conditions = [.loop(firstSeenAtLayer: first)]
+                return nil
+            }
+            seen[identity.fileID] = layer.index
+            guard identity.kind.isInspectable else {
+                layer.conditions = [.notRegularFile(identity.kind)]
+                return nil
+            }
+
+            let inspection: LayerInspection
+            if let cached = cache?.lookup(path: path, identity: identity) {
+                inspection = cached
+            } else {
+                inspection = LayerInspection.read(path: path, identity: identity)
+                cache?.store(path: path, identity: identity, inspection: inspection)
+            }
+            if identity.kind == .blockDevice, let size = inspection.virtualSize, inspection.probedFormat?.isRaw == true {
+                layer.fileSize?.apparent = Int64(clamping: size)  // st_size is 0 for devices
+            }
+            layer.probedFormat = inspection.probedFormat
+            guard let probed = inspection.probedFormat else {
+                layer.conditions = inspection.conditions
+                return nil
+            }
+
+            let served = servedFormat(probed: probed, declared: step.declaredFormat,
+                                      hasOwnBacking: inspection.backingName != nil, layer: &layer)
+            layer.format = served?.qemuDriverName ?? step.declaredFormat
+            if served == .raw, !probed.isRaw {
+                // Served as raw: the header is guest data, not metadata; nothing in it applies.
+                layer.virtualSize = layer.fileSize.map { ImageFormat.rawVirtualSize(fileSize: UInt64(max(0, $0.apparent))) }
+                return nil
+            }
+            layer.details = inspection.details
+            layer.virtualSize = inspection.virtualSize
+            layer.clusterSize = inspection.clusterSize
+            layer.isDirty = inspection.isDirty
+            layer.conditions += inspection.conditions
+            if let header = inspection.details.qcow2, header.hasExternalDataFile {
+                layer.conditions.append(Self.externalDataFile(header, imagePath: path))
+            }
+            guard served == probed else { return nil }
+            layer.backingName = inspection.backingName
+            layer.backingFormat = inspection.backingFormat
+            layer.backing = BackingNameClassifier.classify(inspection.backingName, imagePath: path)
+            guard layer.backing != .none, let name = inspection.backingName else { return nil }
+            return Step(reference: layer.backing, name: name, declaredFormat: inspection.backingFormat)
+        }
+
+        /// The format qemu serves a probed layer as, given the format its child
+        /// declared, adding the conditions that relationship raises. nil when qemu
+        /// would not open it (or it is a format this inspector cannot check).
+        func servedFormat(probed: ImageFormat, declared: String?, hasOwnBacking: Bool,
+                          layer: inout ImageLayer) -> ImageFormat? {
+            guard let declared else {
+                if layer.index > 0 {
+                    // libvirt refuses to probe an image that has a backing file of its own.
+                    layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: hasOwnBacking))
+                }
+                return probed
+            }
+            var conditions: [LayerCondition] = []
+            _ = Self.formatOfUnprobed(declared, conditions: &conditions, isTop: layer.index == 0)
+            layer.conditions += conditions
+            let name = BackingFormatName(declared)
+            if case .unknown = name { return nil }
+            guard let target = name.servedFormat else { return nil }
+            if target.isRaw {
+                if !probed.isRaw { layer.conditions.append(.formatMismatch(recorded: declared, probed: probed)) }
+                return .raw
+            }
+            guard target == probed else {
+                layer.conditions.append(.formatMismatch(recorded: declared, probed: probed))
+                return nil
+            }
+            return probed
+        }
+
+        /// The external data file condition: its name resolved like a backing
+        /// name (against the image's directory, as libvirt does) and one `stat`.
+        static func externalDataFile(_ header: QCow2Header, imagePath: String) -> LayerCondition {
+            guard let name = header.extensions.externalDataFile, !name.isEmpty else {
+                return .externalDataFile(path: nil, exists: false)
+            }
+            let path = BackingNameClassifier.resolve(name, against: imagePath)
+            let exists = (try? FileIdentity.of(path: path))?.kind.isInspectable ?? false
+            return .externalDataFile(path: path, exists: exists)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// ImageInspector: see issue 3.

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+@testable import ImageInspector
+
+/// Why a fixture could not be made.
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A temporary directory of test images made with the real `qemu-img`,
+/// removed when the value is released. Commands run with the directory as
+/// working directory, so relative backing names stay relative.
+final class Fixtures {
+    let directory: String
+
+    init() throws {
+        _ = try Self.qemuImgPath()
+        var template = Array((FileManager.default.temporaryDirectory.path + "/image-inspector-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw FixtureError(description: "mkdtemp failed") }
+        directory = String(cString: made)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The absolute path of `name` inside the fixture directory.
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    /// Finds qemu-img on PATH; its absence is a failure, never a skip.
+    static func qemuImgPath() throws -> String { try toolPath("qemu-img") }
+
+    /// Finds a qemu-utils tool on PATH, failing with the fix when it is missing.
+    static func toolPath(_ tool: String) throws -> String {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for dir in paths + ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+            return "\(dir)/\(tool)"
+        }
+        throw FixtureError(description: "\(tool) not found: run scripts/setup (it installs qemu-utils) before the tests")
+    }
+
+    /// Runs `tool` with `arguments` in the fixture directory; returns stdout and the exit status.
+    @discardableResult
+    func run(_ tool: String, _ arguments: [String], mustSucceed: Bool = true) throws -> (output: String, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if mustSucceed, process.terminationStatus != 0 {
+            throw FixtureError(description: "\(tool) \(arguments.joined(separator: " ")) failed: "
+                + String(decoding: errors, as: UTF8.self))
+        }
+        return (String(decoding: output, as: UTF8.self), process.terminationStatus)
+    }
+
+    /// Runs qemu-img; the words are its arguments.
+    @discardableResult
+    func qemuImg(_ arguments: String...) throws -> String {
+        try run(Self.qemuImgPath(), arguments).output
+    }
+
+    /// Runs qemu-img up to `attempts` times: creating LUKS images benchmarks
+    /// PBKDF iterations against thread CPU time, which on a busy or coarse clock
+    /// fails now and then ("Unable to get accurate CPU usage").
+    func qemuImgRetrying(_ arguments: [String], attempts: Int = 5) throws {
+        for attempt in 1 ... attempts {
+            do {
+                try run(Self.qemuImgPath(), arguments)
+                return
+            } catch where attempt < attempts {
+                try? FileManager.default.removeItem(atPath: path(arguments.last == "10M" ? arguments[arguments.count - 2] : ""))
+            }
+        }
+    }
+
+    /// `qemu-img info --backing-chain --output=json`, one dictionary per layer;
+    /// nil when qemu-img refuses the image (exit status 1).
+    func qemuInfoChain(_ name: String) throws -> [[String: Any]]? {
+        let result = try run(Self.qemuImgPath(), ["info", "--backing-chain", "--output=json", "-U", name],
+                             mustSucceed: false)
+        guard result.status == 0 else { return nil }
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.output.utf8))
+        return parsed as? [[String: Any]]
+    }
+
+    /// `qemu-img info --output=json` of one image.
+    func qemuInfo(_ name: String) throws -> [String: Any] {
+        let output = try run(Self.qemuImgPath(), ["info", "--output=json", "-U", name]).output
+        return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
+    }
+
+    /// Overwrites bytes of an existing file at `offset`.
+    func patch(_ name: String, at offset: UInt64, bytes: [UInt8]) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path(name)))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        try handle.write(contentsOf: Data(bytes))
+    }
+
+    /// Writes a big-endian integer of `width` bytes at `offset`.
+    func patchBigEndian(_ name: String, at offset: UInt64, _ value: UInt64, width: Int) throws {
+        try patch(name, at: offset, bytes: (0 ..< width).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
+    }
+
+    /// Offset of the first occurrence of `pattern` in the first 4 KiB of a file.
+    func offset(of pattern: [UInt8], in name: String) throws -> Int {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(name))).prefix(4096))
+        guard let found = (0 ... max(0, bytes.count - pattern.count)).first(where: {
+            Array(bytes[$0 ..< $0 + pattern.count]) == pattern
+        }) else { throw FixtureError(description: "pattern not found in \(name)") }
+        return found
+    }
+
+    /// Type code of the qcow2 backing format extension, as stored.
+    static let backingFormatExtension: [UInt8] = [0xE2, 0x79, 0x2A, 0xCA]
+
+    /// Makes qcow2 `name` forget its backing format: its extension becomes an
+    /// unknown type (which qemu ignores). `qemu-img rebase -u` insists on a format.
+    func dropBackingFormat(_ name: String) throws {
+        try patch(name, at: UInt64(try offset(of: Self.backingFormatExtension, in: name)), bytes: [0x0B, 0xAD, 0xF0, 0x0D])
+    }
+
+    /// Cuts a file to `size` bytes.
+    func truncate(_ name: String, to size: Int64) throws {
+        guard Glibc.truncate(path(name), off_t(size)) == 0 else { throw FixtureError(description: "truncate failed") }
+    }
+
+    /// Creates a file with the given bytes.
+    func write(_ name: String, bytes: [UInt8]) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+    }
+
+    /// A raw image and a qcow2 chain above it: base.raw <- name (+ intermediate layers).
+    func makeChain(_ names: [String], baseSize: String = "10M") throws {
+        try qemuImg("create", "-f", "qcow2", names[0], baseSize)
+        for (lower, upper) in zip(names, names.dropFirst()) {
+            try qemuImg("create", "-f", "qcow2", "-F", "qcow2", "-b", lower, upper)
+        }
+    }
+}
+
+/// Inspects a fixture by absolute path with no cache.
+func inspect(_ fixtures: Fixtures, _ name: String, maxDepth: Int = InspectionLimits.defaultMaxDepth) -> BackingChain {
+    ChainInspector(maxDepth: maxDepth).inspect(path: fixtures.path(name))
+}
+
+extension ImageLayer {
+    /// The condition codes of this layer, for compact expectations.
+    var codes: [String] { conditions.map(\.code) }
+}
