@@ -42,7 +42,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "virt-agentx",
-                          dependencies: ["VirtModel", "LibvirtCollector", "MIB", "AgentX",
+                          dependencies: ["VirtModel", "ImageInspector", "LibvirtCollector", "MIB", "AgentX",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
