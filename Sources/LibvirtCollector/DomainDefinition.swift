@@ -13,6 +13,8 @@ public struct DomainDefinition: Equatable, Sendable {
     public var maxVcpus: UInt32 = 0
     /// `<vcpu current='N'>`; equals `maxVcpus` when the attribute is absent.
     public var currentVcpus: UInt32 = 0
+    public var disks: [DiskDefinition] = []
+    public var interfaces: [InterfaceDefinition] = []
 
     public init() {}
 
@@ -44,6 +46,12 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
     var sawDomain = false
     private var path: [String] = []
     private var text = ""
+    /// Network source of the disk element being read (its `<host>`s arrive after `<source>`).
+    private var sourceAttributes: [String: String] = [:]
+    private var sourceHosts: [String] = []
+
+    private static let disk = ["domain", "devices", "disk"]
+    private static let interface = ["domain", "devices", "interface"]
 
     func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {
@@ -52,6 +60,59 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         if path == ["domain"] { sawDomain = true }
         if path == ["domain", "vcpu"], let current = attributes["current"].flatMap(UInt32.init) {
             definition.currentVcpus = current
+        }
+        if path == Self.disk {
+            var disk = DiskDefinition()
+            disk.type = attributes["type"] ?? ""
+            disk.device = attributes["device"] ?? "disk"
+            definition.disks.append(disk)
+        } else if path.starts(with: Self.disk), path.count > Self.disk.count {
+            diskChild(element, attributes)
+        } else if path == Self.interface {
+            var interface = InterfaceDefinition()
+            interface.type = attributes["type"] ?? ""
+            definition.interfaces.append(interface)
+        } else if path.count == Self.interface.count + 1, path.starts(with: Self.interface) {
+            interfaceChild(element, attributes)
+        }
+    }
+
+    private func diskChild(_ element: String, _ attributes: [String: String]) {
+        guard !definition.disks.isEmpty else { return }
+        let depth = path.count - Self.disk.count   // 1: a direct child of <disk>
+        let inBackingStore = path.dropFirst(Self.disk.count).contains("backingStore")
+        switch (element, depth, inBackingStore) {
+        case ("driver", 1, false): definition.disks[definition.disks.count - 1].driverType = attributes["type"] ?? ""
+        case ("target", 1, false):
+            definition.disks[definition.disks.count - 1].target = attributes["dev"] ?? ""
+            definition.disks[definition.disks.count - 1].bus = attributes["bus"] ?? ""
+        case ("readonly", 1, false): definition.disks[definition.disks.count - 1].readOnly = true
+        case ("source", _, _):
+            sourceAttributes = attributes
+            sourceHosts = []
+        case ("host", _, _):
+            let host = attributes["name"] ?? attributes["socket"] ?? ""
+            sourceHosts.append(attributes["port"].map { "\(host):\($0)" } ?? host)
+        case ("backingStore", _, _):
+            // The first <backingStore> says libvirt has looked; an empty one ends the chain.
+            if definition.disks[definition.disks.count - 1].backingStore == nil {
+                definition.disks[definition.disks.count - 1].backingStore = []
+            }
+        default: break
+        }
+    }
+
+    private func interfaceChild(_ element: String, _ attributes: [String: String]) {
+        let last = definition.interfaces.count - 1
+        guard last >= 0 else { return }
+        switch element {
+        case "mac": definition.interfaces[last].mac = attributes["address"]?.lowercased() ?? ""
+        case "source":
+            definition.interfaces[last].source = attributes["network"] ?? attributes["bridge"]
+                ?? attributes["dev"] ?? attributes["path"] ?? ""
+        case "model": definition.interfaces[last].model = attributes["type"] ?? ""
+        case "target": definition.interfaces[last].device = attributes["dev"] ?? ""
+        default: break
         }
     }
 
@@ -68,6 +129,15 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         case ["domain", "os", "type"]: definition.osType = value
         case ["domain", "vcpu"]: definition.maxVcpus = UInt32(value) ?? 0
         default: break
+        }
+        // A <source> is complete once its <host> children are read.
+        if element == "source", path.starts(with: Self.disk), let last = definition.disks.indices.last {
+            let source = DiskDefinition.sourceText(sourceAttributes, hosts: sourceHosts)
+            if path.dropFirst(Self.disk.count).contains("backingStore") {
+                definition.disks[last].backingStore?.append(source)
+            } else if path.count == Self.disk.count + 1 {
+                definition.disks[last].source = source
+            }
         }
         path.removeLast()
         text = ""

@@ -82,6 +82,15 @@ final class LibvirtConnection {
         return (0..<Int(count)).compactMap { list[$0].map(LibvirtDomain.init) }
     }
 
+    /// Every storage pool, active and inactive.
+    func allStoragePools() throws(LibvirtError) -> [LibvirtStoragePool] {
+        var list: UnsafeMutablePointer<virStoragePoolPtr?>?
+        let count = virConnectListAllStoragePools(handle, &list, 0)
+        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllStoragePools") }
+        defer { free(list) }
+        return (0..<Int(count)).compactMap { list[$0].map(LibvirtStoragePool.init) }
+    }
+
     static func versionText(_ version: UInt) -> String {
         "\(version / 1_000_000).\(version / 1_000 % 1_000).\(version % 1_000)"
     }

@@ -1,5 +1,6 @@
 import CLibvirt
 import Foundation
+import VirtModel
 
 /// A libvirt domain handle that frees itself.
 final class LibvirtDomain {
@@ -78,5 +79,58 @@ final class LibvirtDomain {
             defer { free(text) }
             return String(cString: text)
         }
+    }
+
+    /// Sizes of one disk (`virDomainGetBlockInfo`), by target (`vda`) or source path.
+    func blockInfo(_ disk: String) throws(LibvirtError) -> BlockInfo {
+        var info = virDomainBlockInfo()
+        guard virDomainGetBlockInfo(handle, disk, &info, 0) == 0 else {
+            throw LibvirtError.last("virDomainGetBlockInfo(\(disk))")
+        }
+        var result = BlockInfo()
+        result.capacity = info.capacity
+        result.allocation = info.allocation
+        result.physical = info.physical
+        return result
+    }
+
+    /// I/O counters of one disk of a running domain (`virDomainBlockStatsFlags`).
+    func blockStats(_ disk: String) throws(LibvirtError) -> BlockStats {
+        var count: Int32 = 0
+        guard virDomainBlockStatsFlags(handle, disk, nil, &count, 0) == 0, count > 0 else {
+            throw LibvirtError.last("virDomainBlockStatsFlags(\(disk))")
+        }
+        var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(count))
+        guard virDomainBlockStatsFlags(handle, disk, &parameters, &count, 0) == 0 else {
+            throw LibvirtError.last("virDomainBlockStatsFlags(\(disk))")
+        }
+        defer { virTypedParamsClear(&parameters, count) }
+        let fields = TypedParameters(parameters, count: Int(count))
+        var stats = BlockStats()
+        stats.readRequests = fields.unsigned("rd_operations") ?? 0
+        stats.readBytes = fields.unsigned("rd_bytes") ?? 0
+        stats.writeRequests = fields.unsigned("wr_operations") ?? 0
+        stats.writeBytes = fields.unsigned("wr_bytes") ?? 0
+        stats.flushRequests = fields.unsigned("flush_operations") ?? 0
+        return stats
+    }
+
+    /// Counters of one interface of a running domain, by host device or MAC (`virDomainInterfaceStats`).
+    func interfaceStats(_ device: String) throws(LibvirtError) -> InterfaceStats {
+        var raw = virDomainInterfaceStatsStruct()
+        guard virDomainInterfaceStats(handle, device, &raw, MemoryLayout<virDomainInterfaceStatsStruct>.size) == 0 else {
+            throw LibvirtError.last("virDomainInterfaceStats(\(device))")
+        }
+        func counter(_ value: Int64) -> UInt64 { value < 0 ? 0 : UInt64(value) }  // -1: not supported
+        var stats = InterfaceStats()
+        stats.rxBytes = counter(raw.rx_bytes)
+        stats.rxPackets = counter(raw.rx_packets)
+        stats.rxErrors = counter(raw.rx_errs)
+        stats.rxDrops = counter(raw.rx_drop)
+        stats.txBytes = counter(raw.tx_bytes)
+        stats.txPackets = counter(raw.tx_packets)
+        stats.txErrors = counter(raw.tx_errs)
+        stats.txDrops = counter(raw.tx_drop)
+        return stats
     }
 }

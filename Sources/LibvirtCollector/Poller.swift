@@ -1,21 +1,27 @@
 import CLibvirt
 import Foundation
+import ImageInspector
 import Logging
 import VirtModel
 
 /// One libvirt connection and the state that outlives a single poll: the row
-/// indexes and the last good snapshot. Used from one thread only.
+/// indexes, the inspection cache and the last good snapshot. Used from one thread only.
 struct Poller {
     private let uri: String?
-    private let logger: Logger
+    let logger: Logger
     private var connection: LibvirtConnection?
-    private var domainIndexes = RowIndexes<String>()
+    var indexes: RowIndexRegistry
     private var last: Snapshot
+    /// Reads only the layers that changed since the last poll.
+    let inspector: ChainInspector
 
-    init(uri: String?, logger: Logger) {
+    init(uri: String?, logger: Logger, indexes: RowIndexRegistry = RowIndexRegistry(),
+         maxChainDepth: Int = InspectionLimits.defaultMaxDepth) {
         self.uri = uri
         self.logger = logger
+        self.indexes = indexes
         self.last = .empty(uri: uri ?? "")
+        self.inspector = ChainInspector(maxDepth: maxChainDepth, cache: InspectionCache())
         silenceLibvirtDefaultErrorPrinting()
     }
 
@@ -63,26 +69,41 @@ struct Poller {
         host.memoryKiB = UInt64(node.memory)
         host.connection = .connected
 
-        var domains: [Domain] = []
+        // Pools first: volume disks name their image by pool and volume.
+        let pools = try collectPools(connection)
+        var readings: [DomainReading] = []
         for handle in try connection.allDomains() {
             do {
-                domains.append(try domain(handle))
+                readings.append(try DomainReading(handle))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
         }
         // libvirt lists in no particular order; new domains get their index in
         // name order so a fresh agent numbers the same world the same way.
-        domains.sort { $0.name < $1.name }
-        for position in domains.indices {
-            domains[position].index = domainIndexes.index(for: domains[position].uuid)
+        readings.sort { $0.domain.name < $1.domain.name }
+        var disks: [Disk] = [], interfaces: [Interface] = []
+        for position in readings.indices {
+            readings[position].domain.index = indexes.domains.index(for: readings[position].domain.uuid)
+            disks += self.disks(of: readings[position], pools: pools)
+            interfaces += self.interfaces(of: readings[position])
         }
-        return Snapshot(host: host, domains: domains)
+        var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks,
+                                interfaces: interfaces, pools: pools)
+        snapshot.host.unhealthyChains = snapshot.unhealthyChainCount
+        return snapshot
     }
+}
 
-    private func domain(_ handle: LibvirtDomain) throws(LibvirtError) -> Domain {
+/// What one domain's calls returned, before its row index is known.
+struct DomainReading {
+    var domain: Domain
+    let definition: DomainDefinition
+    let handle: LibvirtDomain
+
+    init(_ handle: LibvirtDomain) throws(LibvirtError) {
+        self.handle = handle
         let xml = try handle.xml
-        let definition: DomainDefinition
         do {
             definition = try DomainDefinition(xml: xml)
         } catch {
@@ -92,8 +113,8 @@ struct Poller {
         let uuid = try handle.uuid
         let info = try handle.info
         let (state, reason) = try handle.state
-        return Domain(
-            index: 0,  // assigned by the caller, in name order
+        domain = Domain(
+            index: 0,  // assigned by the poller, in name order
             name: try handle.name, uuid: uuid,
             state: DomainState(libvirt: state), stateReason: reason, id: handle.id,
             vcpus: UInt32(info.nrVirtCpu), maxVcpus: max(definition.maxVcpus, UInt32(info.nrVirtCpu)),
@@ -102,6 +123,8 @@ struct Poller {
             autostart: try handle.autostart, persistent: try handle.isPersistent,
             osType: definition.osType)
     }
+
+    var isActive: Bool { domain.id >= 0 }
 }
 
 extension Duration {

@@ -11,6 +11,7 @@ public enum Syntax: Sendable, Equatable {
     case displayString
     case dateAndTime
     case truthValue
+    case macAddress
     /// A textual convention defined in this module, with its base syntax.
     indirect case textualConvention(String, Syntax)
 
@@ -18,7 +19,7 @@ public enum Syntax: Sendable, Equatable {
         switch (a, b) {
         case (.integer32, .integer32), (.unsigned32, .unsigned32), (.gauge32, .gauge32),
              (.counter64, .counter64), (.displayString, .displayString),
-             (.dateAndTime, .dateAndTime), (.truthValue, .truthValue):
+             (.dateAndTime, .dateAndTime), (.truthValue, .truthValue), (.macAddress, .macAddress):
             true
         case let (.enumeration(x), .enumeration(y)):
             x.map(\.name) == y.map(\.name) && x.map(\.value) == y.map(\.value)

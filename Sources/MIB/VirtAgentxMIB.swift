@@ -31,6 +31,10 @@ public enum VirtAgentxMIB {
         Scalar("virtHostDomainCount", 9, .gauge32) { .gauge(saturating: UInt64($0.domains.count)) },
         Scalar("virtHostCpuCount", 10, .unsigned32) { .gauge32($0.host.cpus) },
         Scalar("virtHostMemory", 11, .gauge32) { .gauge(saturating: $0.host.memoryKiB) },
+        Scalar("virtHostPoolCount", 12, .gauge32) { .gauge(saturating: UInt64($0.pools.count)) },
+        Scalar("virtHostVolumeCount", 13, .gauge32) { .gauge(saturating: UInt64($0.volumes.count)) },
+        Scalar("virtHostDiskCount", 14, .gauge32) { .gauge(saturating: UInt64($0.disks.count)) },
+        Scalar("virtHostUnhealthyChainCount", 15, .gauge32) { .gauge32($0.host.unhealthyChains) },
     ]
 
     public static let domainTable = Table<Domain>(
@@ -54,7 +58,9 @@ public enum VirtAgentxMIB {
             Column("virtDomainOSType", 15, .displayString) { .string($0.osType) },
         ])
 
-    static let tables: [any TableDescription] = [domainTable]
+    static let tables: [any TableDescription] = [
+        domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
+    ]
 
     /// Every object the module declares under `virtAgentxObjects`, in OID order.
     public static let objects: [MIBObject] = {
@@ -70,7 +76,6 @@ public enum VirtAgentxMIB {
     /// The view that serves `snapshot`.
     public static func view(of snapshot: Snapshot) -> MIBView {
         var cells: [MIBView.Cell] = []
-        cells.reserveCapacity(hostScalars.count + snapshot.domains.count * domainTable.columns.count)
         for scalar in hostScalars {
             cells.append(MIBView.Cell(oid: hostRoot.appending(scalar.subID, 0), value: scalar.value(snapshot)))
         }
@@ -79,15 +84,4 @@ public enum VirtAgentxMIB {
         }
         return MIBView(cells: cells, objects: accessibleOIDs)
     }
-}
-
-/// The module's textual conventions.
-enum Syntaxes {
-    static let connectionStatus = Syntax.textualConvention(
-        "VirtConnectionStatus",
-        .enumeration(ConnectionStatus.allCases.map { ($0.name, $0.rawValue) }))
-
-    static let domainState = Syntax.textualConvention(
-        "VirtDomainRunState",
-        .enumeration(DomainState.allCases.map { ("\($0)", $0.rawValue) }))
 }

@@ -19,6 +19,8 @@ public struct Host: Sendable, Equatable {
     public var lastPoll: Date?
     /// How long the last successful poll took, in milliseconds.
     public var lastPollMilliseconds: UInt32 = 0
+    /// Disks and volumes whose chain verdict is warning or worse.
+    public var unhealthyChains: UInt32 = 0
 
     public init(uri: String) {
         self.uri = uri

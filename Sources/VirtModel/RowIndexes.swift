@@ -3,7 +3,7 @@
 /// An object keeps its index for as long as this value lives, even if it
 /// disappears and comes back; new objects get the next unused number, so an
 /// index is never reused for a different object.
-public struct RowIndexes<Key: Hashable & Sendable>: Sendable {
+public struct RowIndexes<Key: Hashable & Sendable & Codable>: Sendable, Codable, Equatable {
     private var assigned: [Key: UInt32] = [:]
     private var next: UInt32 = 1
 

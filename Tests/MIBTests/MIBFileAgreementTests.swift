@@ -100,8 +100,11 @@ struct SmidumpModule {
         case .displayString: "DisplayString"
         case .dateAndTime: "DateAndTime"
         case .truthValue: "TruthValue"
+        case .macAddress: "MacAddress"
         case .enumeration(let values): "Enumeration(" + values.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + ")"
-        case .textualConvention(let name, let base): "\(name):\(key(for: base))"
+        case .textualConvention(let name, let base):
+            // A TC's base type is checked by smilint; its enumeration is checked here.
+            if case .enumeration = base { "\(name):\(key(for: base))" } else { "\(name):" }
         }
     }
 
@@ -153,7 +156,7 @@ struct SmidumpModule {
                 let shape = baseType == "Enumeration"
                     ? "Enumeration(\(enumeration.joined(separator: ",")))" : (baseType ?? "")
                 if let name = typedefName, open.isEmpty {
-                    typedefs[name] = shape          // a textual convention of the module
+                    typedefs[name] = baseType == "Enumeration" ? shape : ""   // a TC of the module
                 } else if let name = open.last, objects[name]?.syntax.isEmpty == true {
                     update { $0.syntax = shape }    // an inline refinement of a base type
                 }

@@ -1,0 +1,122 @@
+import CLibvirt
+import Foundation
+
+/// A storage pool handle that frees itself.
+final class LibvirtStoragePool {
+    private let handle: virStoragePoolPtr
+
+    init(_ handle: virStoragePoolPtr) { self.handle = handle }
+    deinit { virStoragePoolFree(handle) }
+
+    var name: String {
+        get throws(LibvirtError) {
+            guard let text = virStoragePoolGetName(handle) else { throw LibvirtError.last("virStoragePoolGetName") }
+            return String(cString: text)
+        }
+    }
+
+    var uuid: String {
+        get throws(LibvirtError) {
+            var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+            guard virStoragePoolGetUUIDString(handle, &buffer) == 0 else {
+                throw LibvirtError.last("virStoragePoolGetUUIDString")
+            }
+            return String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+        }
+    }
+
+    var info: virStoragePoolInfo {
+        get throws(LibvirtError) {
+            var info = virStoragePoolInfo()
+            guard virStoragePoolGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virStoragePoolGetInfo") }
+            return info
+        }
+    }
+
+    var autostart: Bool {
+        get throws(LibvirtError) {
+            var flag: Int32 = 0
+            guard virStoragePoolGetAutostart(handle, &flag) == 0 else {
+                throw LibvirtError.last("virStoragePoolGetAutostart")
+            }
+            return flag != 0
+        }
+    }
+
+    var isPersistent: Bool {
+        get throws(LibvirtError) {
+            let result = virStoragePoolIsPersistent(handle)
+            guard result >= 0 else { throw LibvirtError.last("virStoragePoolIsPersistent") }
+            return result == 1
+        }
+    }
+
+    var xml: String {
+        get throws(LibvirtError) {
+            guard let text = virStoragePoolGetXMLDesc(handle, 0) else {
+                throw LibvirtError.last("virStoragePoolGetXMLDesc")
+            }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+
+    /// The pool's volumes (an inactive pool has none to list).
+    func volumes() throws(LibvirtError) -> [LibvirtStorageVolume] {
+        var list: UnsafeMutablePointer<virStorageVolPtr?>?
+        let count = virStoragePoolListAllVolumes(handle, &list, 0)
+        guard count >= 0, let list else { throw LibvirtError.last("virStoragePoolListAllVolumes") }
+        defer { free(list) }
+        return (0..<Int(count)).compactMap { list[$0].map(LibvirtStorageVolume.init) }
+    }
+}
+
+/// A storage volume handle that frees itself.
+final class LibvirtStorageVolume {
+    private let handle: virStorageVolPtr
+
+    init(_ handle: virStorageVolPtr) { self.handle = handle }
+    deinit { virStorageVolFree(handle) }
+
+    var name: String {
+        get throws(LibvirtError) {
+            guard let text = virStorageVolGetName(handle) else { throw LibvirtError.last("virStorageVolGetName") }
+            return String(cString: text)
+        }
+    }
+
+    var key: String {
+        get throws(LibvirtError) {
+            guard let text = virStorageVolGetKey(handle) else { throw LibvirtError.last("virStorageVolGetKey") }
+            return String(cString: text)
+        }
+    }
+
+    var path: String {
+        get throws(LibvirtError) {
+            guard let text = virStorageVolGetPath(handle) else { throw LibvirtError.last("virStorageVolGetPath") }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+
+    /// Type, capacity and allocation; with `physical`, the allocation field holds the physical size.
+    func info(physical: Bool = false) throws(LibvirtError) -> virStorageVolInfo {
+        var info = virStorageVolInfo()
+        let flags = physical ? UInt32(VIR_STORAGE_VOL_GET_PHYSICAL.rawValue) : 0
+        guard virStorageVolGetInfoFlags(handle, &info, flags) == 0 else {
+            throw LibvirtError.last("virStorageVolGetInfoFlags")
+        }
+        return info
+    }
+
+    var xml: String {
+        get throws(LibvirtError) {
+            guard let text = virStorageVolGetXMLDesc(handle, 0) else {
+                throw LibvirtError.last("virStorageVolGetXMLDesc")
+            }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ImageInspector
+import Logging
+import VirtModel
+
+extension Poller {
+    /// The domain's disks with sizes, counters and their chains inspected.
+    /// A device libvirt cannot report on keeps zeros: one odd disk must not cost the poll.
+    mutating func disks(of reading: DomainReading, pools: [StoragePool]) -> [Disk] {
+        reading.definition.disks.compactMap { definition in
+            guard !definition.target.isEmpty else { return nil }
+            let uuid = reading.domain.uuid
+            var disk = Disk(
+                index: indexes.disk(definition.target, ofDomain: uuid), domainIndex: reading.domain.index,
+                target: definition.target, bus: definition.bus, device: Disk.Device(xml: definition.device),
+                sourceKind: definition.source.isEmpty ? .none : Disk.SourceKind(xml: definition.type),
+                source: definition.source, driverFormat: definition.driverType, readOnly: definition.readOnly)
+            do {
+                disk.blockInfo = try reading.handle.blockInfo(definition.target)
+                if reading.isActive { disk.stats = try reading.handle.blockStats(definition.target) }
+            } catch {
+                logger.debug("\(error)", metadata: ["domain": "\(reading.domain.name)"])
+            }
+            if let image = imagePath(of: disk, pools: pools) {
+                disk.chain = inspector.inspect(path: image, format: definition.driverType.isEmpty ? nil : definition.driverType)
+            }
+            disk.drift = Self.drift(headers: disk.chain, libvirt: definition.backingStore)
+            return disk
+        }
+    }
+
+    /// The domain's interfaces with their counters.
+    mutating func interfaces(of reading: DomainReading) -> [Interface] {
+        reading.definition.interfaces.compactMap { definition in
+            guard let mac = Interface.macOctets(definition.mac) else { return nil }
+            var interface = Interface(
+                index: indexes.interface(definition.mac, ofDomain: reading.domain.uuid),
+                domainIndex: reading.domain.index, mac: mac, type: definition.type,
+                source: definition.source, model: definition.model, device: definition.device)
+            if reading.isActive, !definition.device.isEmpty {
+                do {
+                    interface.stats = try reading.handle.interfaceStats(definition.device)
+                } catch {
+                    logger.debug("\(error)", metadata: ["domain": "\(reading.domain.name)"])
+                }
+            }
+            return interface
+        }
+    }
+
+    /// The local image a disk opens, if it has one: network disks and empty drives have none.
+    func imagePath(of disk: Disk, pools: [StoragePool]) -> String? {
+        switch disk.sourceKind {
+        case .file, .block:
+            return disk.source
+        case .volume:
+            let parts = disk.source.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            return pools.first { $0.name == parts[0] }?.volumes.first { $0.name == parts[1] }?.path
+        case .network, .dir, .none, .other:
+            return nil
+        }
+    }
+
+    /// Whether libvirt's `<backingStore>` chain names the same layers as the headers.
+    /// Network layers are compared by count only: libvirt and qemu spell them differently.
+    static func drift(headers: BackingChain?, libvirt: [String]?) -> Disk.Drift {
+        guard let headers, let libvirt else { return .unknown }
+        let below = headers.layers.dropFirst().map(\.path)
+        guard below.count == libvirt.count else { return .differs }
+        let local = zip(below, libvirt).filter { $0.0.hasPrefix("/") || $0.1.hasPrefix("/") }
+        return local.allSatisfy { $0.0 == $0.1 } ? .agrees : .differs
+    }
+}

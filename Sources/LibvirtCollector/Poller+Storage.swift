@@ -1,0 +1,57 @@
+import CLibvirt
+import ImageInspector
+import Logging
+import VirtModel
+
+extension Poller {
+    /// Every pool with its volumes, and each file or block volume's chain inspected.
+    mutating func collectPools(_ connection: LibvirtConnection) throws(LibvirtError) -> [StoragePool] {
+        var pools: [StoragePool] = []
+        for handle in try connection.allStoragePools() {
+            do {
+                pools.append(try pool(handle))
+            } catch where error.isVanishedObject {
+                continue
+            }
+        }
+        return pools
+    }
+
+    private mutating func pool(_ handle: LibvirtStoragePool) throws(LibvirtError) -> StoragePool {
+        let uuid = try handle.uuid
+        let info = try handle.info
+        let state = PoolState(libvirt: info.state)
+        let index = indexes.pools.index(for: uuid)
+        var volumes: [Volume] = []
+        if state == .running || state == .degraded {
+            for volume in try handle.volumes() {
+                do throws(LibvirtError) {
+                    volumes.append(try self.volume(volume, poolIndex: index, poolUUID: uuid))
+                } catch where error.isVanishedObject {
+                    continue
+                }
+            }
+        }
+        return StoragePool(
+            index: index, name: try handle.name, uuid: uuid, type: StorageDefinition(xml: try handle.xml).type,
+            state: state, capacity: info.capacity, allocation: info.allocation, available: info.available,
+            autostart: try handle.autostart, persistent: try handle.isPersistent, volumes: volumes)
+    }
+
+    private mutating func volume(_ handle: LibvirtStorageVolume, poolIndex: UInt32,
+                                 poolUUID: String) throws(LibvirtError) -> Volume {
+        let key = try handle.key
+        let path = try handle.path
+        let info = try handle.info()
+        let physical = (try? handle.info(physical: true).allocation) ?? info.allocation
+        let definition = StorageDefinition(xml: try handle.xml)
+        let type = VolumeType(rawValue: Int32(info.type)) ?? .file
+        let chain = type == .file || type == .block
+            ? inspector.inspect(path: path, format: definition.format.isEmpty ? nil : definition.format)
+            : nil
+        return Volume(
+            index: indexes.volume(key, ofPool: poolUUID), poolIndex: poolIndex, name: try handle.name,
+            path: path, key: key, type: type, format: definition.format, capacity: info.capacity,
+            allocation: info.allocation, physical: physical, backingPath: definition.backingPath, chain: chain)
+    }
+}

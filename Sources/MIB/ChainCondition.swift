@@ -1,0 +1,66 @@
+import ImageInspector
+
+/// `VirtChainCondition`: the inspector's conditions as the MIB numbers them,
+/// plus `notInspected` for disks that have no local image.
+enum ChainCondition: Int32, CaseIterable {
+    case ok = 1, unreadable, notRegularFile, malformedHeader, unknownIncompatibleFeatures, corrupt,
+         dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
+         backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
+         invalidBackingName, loop, tooDeep, notInspected
+
+    init(_ condition: LayerCondition) {
+        self = switch condition {
+        case .ok: .ok
+        case .unreadable: .unreadable
+        case .notRegularFile: .notRegularFile
+        case .malformedHeader: .malformedHeader
+        case .unknownIncompatibleFeatures: .unknownIncompatibleFeatures
+        case .corrupt: .corrupt
+        case .dirty: .dirty
+        case .encrypted: .encrypted
+        case .externalDataFile: .externalDataFile
+        case .missingBackingFile: .missingBackingFile
+        case .backingFormatNotRecorded: .backingFormatNotRecorded
+        case .backingFormatIsProtocol: .backingFormatIsProtocol
+        case .backingFormatUnknown: .backingFormatUnknown
+        case .formatMismatch: .formatMismatch
+        case .networkBacking: .networkBacking
+        case .invalidBackingName: .invalidBackingName
+        case .loop: .loop
+        case .tooDeep: .tooDeep
+        }
+    }
+}
+
+/// The chain columns shared by disks and volumes, from an optional chain.
+struct ChainVerdict {
+    var depth: UInt32
+    var condition: ChainCondition
+    var severity: Severity
+    var detail: String
+
+    /// `reason` explains a missing chain: why nothing was inspected.
+    init(_ chain: BackingChain?, notInspected reason: String, severity unchecked: Severity) {
+        guard let chain else {
+            self.init(depth: 0, condition: .notInspected, severity: unchecked, detail: reason)
+            return
+        }
+        let health = chain.health
+        self.init(depth: UInt32(chain.layers.count), condition: ChainCondition(health.condition),
+                  severity: health.severity, detail: health.detail)
+    }
+
+    init(depth: UInt32, condition: ChainCondition, severity: Severity, detail: String) {
+        self.depth = depth
+        self.condition = condition
+        self.severity = severity
+        self.detail = detail
+    }
+}
+
+extension ImageLayer {
+    /// The layer's worst condition (its first, among equals).
+    var worstCondition: LayerCondition {
+        conditions.reduce(LayerCondition.ok) { $1.severity > $0.severity ? $1 : $0 }
+    }
+}
