@@ -19,7 +19,7 @@ let package = Package(
                 dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         // Snapshot value types: what the agent knows about a host at one instant.
-        .target(name: "VirtModel"),
+        .target(name: "VirtModel", dependencies: ["ImageInspector"]),
 
         // libvirt's C API, exactly as libvirt-dev ships it.
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt",
