@@ -103,9 +103,12 @@ final class LibvirtStorageVolume {
     /// Type, capacity and allocation; with `physical`, the allocation field holds the physical size.
     func info(physical: Bool = false) throws(LibvirtError) -> virStorageVolInfo {
         var info = virStorageVolInfo()
-        let flags = physical ? UInt32(VIR_STORAGE_VOL_GET_PHYSICAL.rawValue) : 0
-        guard virStorageVolGetInfoFlags(handle, &info, flags) == 0 else {
-            throw LibvirtError.last("virStorageVolGetInfoFlags")
+        // Plain GetInfo where no flag is needed: not every driver has the Flags variant.
+        let status = physical
+            ? virStorageVolGetInfoFlags(handle, &info, UInt32(VIR_STORAGE_VOL_GET_PHYSICAL.rawValue))
+            : virStorageVolGetInfo(handle, &info)
+        guard status == 0 else {
+            throw LibvirtError.last(physical ? "virStorageVolGetInfoFlags" : "virStorageVolGetInfo")
         }
         return info
     }

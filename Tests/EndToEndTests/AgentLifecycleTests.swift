@@ -8,7 +8,7 @@ import Testing
     func stopsCleanlyAndUnregisters(signal: Int32) throws {
         let folder = try TestWorld.scratchFolder()
         let master = try SNMPMaster(folder: folder)
-        let agent = try AgentProcess(folder: folder, uri: TestWorld.demoURI, socket: master.socket)
+        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
         try agent.waitUntilServing(through: master)
 
         #expect(agent.process.stop(signal: signal, timeout: .seconds(10)) == 0,
@@ -22,7 +22,7 @@ import Testing
     @Test func startsBeforeTheMasterAndRegistersWhenItComesUp() throws {
         let folder = try TestWorld.scratchFolder()
         let socket = "unix:" + folder.appendingPathComponent("agentx.sock").path
-        let agent = try AgentProcess(folder: folder, uri: TestWorld.demoURI, socket: socket)
+        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: socket)
         Thread.sleep(forTimeInterval: 1.5)
         #expect(agent.process.isRunning, "the agent must wait for its master:\n\(agent.process.output)")
         #expect(agent.process.output.contains("AgentX master not reachable yet"))
@@ -34,7 +34,7 @@ import Testing
     @Test func reregistersAfterTheMasterRestarts() throws {
         let folder = try TestWorld.scratchFolder()
         let master = try SNMPMaster(folder: folder)
-        let agent = try AgentProcess(folder: folder, uri: TestWorld.demoURI, socket: master.socket)
+        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
         try agent.waitUntilServing(through: master)
         master.stop()
         try master.start()

@@ -8,14 +8,15 @@ import Testing
     let master: SNMPMaster
     let agent: AgentProcess
     let client: SNMPClient
-    let virsh = Virsh(uri: TestWorld.demoURI)
+    let virsh: Virsh
 
     init() throws {
         folder = try TestWorld.scratchFolder()
         master = try SNMPMaster(folder: folder)
-        agent = try AgentProcess(folder: folder, uri: TestWorld.demoURI, socket: master.socket)
+        agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
         try agent.waitUntilServing(through: master)
         client = SNMPClient(target: master.target)
+        virsh = Virsh(uri: try TestWorld.worldURI())
     }
 
     @Test func domainTableMatchesVirshForEveryDomain() throws {
@@ -27,7 +28,7 @@ import Testing
         #expect(rows.count == names.count, "one row per domain")
         #expect(try client.get([Subtree.domainCount]).first?.value == "\(names.count)")
 
-        for (index, name) in rows.sorted(by: { $0.key < $1.key }) {
+        for (index, name) in rows {
             let info = try virsh.report(["dominfo", name])
             let (state, reason) = try virsh.stateAndReason(name)
             let vcpu = try virsh.xmlElement(name, "vcpu")

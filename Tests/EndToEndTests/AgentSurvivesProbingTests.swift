@@ -8,7 +8,7 @@ import Testing
     @Test func getOfEveryOIDInAndAroundTheSubtree() throws {
         let folder = try TestWorld.scratchFolder()
         let master = try SNMPMaster(folder: folder)
-        let agent = try AgentProcess(folder: folder, uri: TestWorld.demoURI, socket: master.socket)
+        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
         try agent.waitUntilServing(through: master)
         let client = SNMPClient(target: master.target)
         let served = Set(try client.bulkWalk(Subtree.root).map(\.oid))

@@ -6,12 +6,26 @@ import VirtModel
 
 /// The poller against libvirt's real test driver, in process.
 @Suite struct PollerTests {
-    static let world = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/demo-world.xml").path
+    /// scripts/make-world's world, made once: real images behind the test driver's disks.
+    static let world: Result<String, Error> = Result {
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var template = Array("/tmp/virt-agentx-poller.XXXXXX".utf8CString)
+        guard let folder = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        let process = Process()
+        process.executableURL = repository.appendingPathComponent("scripts/make-world")
+        process.arguments = [String(cString: folder)]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "scripts/make-world failed; is qemu-img installed (scripts/setup)?"])
+        }
+        return "test://\(String(cString: folder))/world.xml"
+    }
 
     @Test func pollsTheDemoWorld() throws {
-        var poller = Poller(uri: "test://\(Self.world)", logger: Logger(label: "test"))
+        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
         let snapshot = poller.poll()
         #expect(snapshot.host.connection == .connected)
         #expect(snapshot.host.hypervisorType == "TEST")
@@ -24,9 +38,9 @@ import VirtModel
         let web1 = try #require(snapshot.domains.first { $0.name == "web1" })
         #expect(web1.uuid == "6695eb01-f6a4-8304-79aa-97f2502e193f")
         #expect(web1.state == .running)
-        #expect(web1.vcpus == 2)
+        #expect(web1.vcpus == 4)
         #expect(web1.maxVcpus == 4)
-        #expect(web1.memoryKiB == 2_097_152)
+        #expect(web1.memoryKiB == 4_194_304)
         #expect(web1.maxMemoryKiB == 4_194_304)
         #expect(web1.osType == "hvm")
         #expect(web1.id > 0)
@@ -34,13 +48,13 @@ import VirtModel
         let backup = try #require(snapshot.domains.first { $0.name == "backup" })
         #expect(backup.state == .shutoff)
         #expect(backup.id == -1)
-        #expect(backup.osType == "linux")
+        #expect(backup.osType == "hvm")
         #expect(snapshot.domains.first { $0.name == "build" }?.state == .paused)
         #expect(snapshot.domains.first { $0.name == "legacy" }?.state == .crashed)
     }
 
-    @Test func indexesStayAcrossPolls() {
-        var poller = Poller(uri: "test://\(Self.world)", logger: Logger(label: "test"))
+    @Test func indexesStayAcrossPolls() throws {
+        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
         let first = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
         let second = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
         #expect(first == second)

@@ -34,5 +34,11 @@ enum Subtree {
     static let domainEntry = root + ".1.2.1"
     static let connectionStatus = host + ".6.0"
     static let domainCount = host + ".9.0"
+    static let diskEntry = root + ".1.3.1"
+    static let layerEntry = root + ".1.4.1"
+    static let interfaceEntry = root + ".1.5.1"
+    static let poolEntry = root + ".1.6.1"
+    static let volumeEntry = root + ".1.7.1"
     static func domainColumn(_ column: Int) -> String { "\(domainEntry).\(column)" }
+    static func scalar(_ number: Int) -> String { "\(host).\(number).0" }
 }

@@ -50,13 +50,14 @@ struct SNMPClient {
 }
 
 extension Array where Element == SNMPClient.Varbind {
-    /// `column -> row index -> value` for the table whose entry OID is `entry`.
-    func table(_ entry: String) -> [Int: [Int: String]] {
-        var table: [Int: [Int: String]] = [:]
+    /// `column -> row index -> value` for the table whose entry OID is `entry`
+    /// (a row index of several parts is written dotted: "3.1").
+    func table(_ entry: String) -> [Int: [String: String]] {
+        var table: [Int: [String: String]] = [:]
         for varbind in self where varbind.oid.hasPrefix(entry + ".") {
-            let parts = varbind.oid.dropFirst(entry.count + 1).split(separator: ".").compactMap { Int($0) }
-            guard parts.count == 2 else { continue }
-            table[parts[0], default: [:]][parts[1]] = varbind.value
+            let parts = varbind.oid.dropFirst(entry.count + 1).split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let column = Int(parts[0]) else { continue }
+            table[column, default: [:]][String(parts[1])] = varbind.value
         }
         return table
     }

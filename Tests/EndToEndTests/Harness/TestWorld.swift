@@ -6,8 +6,19 @@ enum TestWorld {
         .deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The demo world: libvirt's test driver loaded from scripts/demo-world.xml.
-    static let demoURI = "test://" + repository.appendingPathComponent("scripts/demo-world.xml").path
+    /// The demo world, made once per test run by scripts/make-world: libvirt's
+    /// test driver loaded with domains whose disks are real qemu-img images.
+    static func worldURI() throws -> String { try generatedWorld.get() }
+
+    private static let generatedWorld = Result<String, Error> {
+        let folder = try scratchFolder()
+        let result = try Command.run(repository.appendingPathComponent("scripts/make-world").path,
+                                     [folder.path], timeout: .seconds(60))
+        guard result.status == 0 else {
+            throw HarnessError("scripts/make-world failed (is qemu-img installed? scripts/setup installs it): \(result.stderr)")
+        }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     /// The `virt-agentx` built beside the test bundle (`swift build` puts both in one folder).
     static func agentBinary() throws -> String {

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// The disk, chain layer, interface, pool and volume tables through a real
+/// snmpd, for scripts/make-world's world: each seed image's verdict in its row.
+@Suite(.serialized) struct AgentServesStorageTests {
+    let master: SNMPMaster
+    let agent: AgentProcess
+    let client: SNMPClient
+    let virsh: Virsh
+    /// Domain name -> row index, from the agent's domain table.
+    let domains: [String: String]
+
+    init() throws {
+        let folder = try TestWorld.scratchFolder()
+        master = try SNMPMaster(folder: folder)
+        agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
+        try agent.waitUntilServing(through: master)
+        client = SNMPClient(target: master.target)
+        virsh = Virsh(uri: try TestWorld.worldURI())
+        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        domains = Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
+    }
+
+    /// VirtChainCondition and VirtSeverity numbers, as the MIB defines them.
+    enum Condition: String { case ok = "1", corrupt = "6", missingBackingFile = "10", backingFormatIsProtocol = "12", loop = "17", notInspected = "19" }
+    enum Severity: String { case ok = "1", info = "2", warning = "3", critical = "4" }
+
+    /// (domain, target, verdict, severity, chain depth) for every disk of the world.
+    static let expectedDisks: [(String, String, Condition, Severity, Int)] = [
+        ("web1", "vda", .ok, .ok, 3),
+        ("web1", "vdb", .ok, .ok, 1),
+        ("db1", "vda", .backingFormatIsProtocol, .warning, 2),   // -F file -b raw
+        ("db1", "vdb", .notInspected, .info, 0),                 // nbd network disk
+        ("build", "vda", .backingFormatIsProtocol, .warning, 2), // -F nbd -b nbd+tcp://...
+        ("backup", "vda", .missingBackingFile, .critical, 2),
+        ("backup", "hdc", .notInspected, .ok, 0),                // empty cdrom
+        ("legacy", "vda", .loop, .critical, 3),
+        ("legacy", "vdb", .corrupt, .critical, 1),
+    ]
+
+    @Test func eachDiskRowCarriesItsVerdict() throws {
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+        #expect(disks[2]?.count == Self.expectedDisks.count, "one row per disk")
+        for (domain, target, condition, severity, depth) in Self.expectedDisks {
+            let domainIndex = try #require(domains[domain])
+            let row = try #require(disks[2]?.first { $0.key.hasPrefix(domainIndex + ".") && $0.value == target }?.key,
+                                   "no disk row for \(domain)/\(target)")
+            // One snmpget for the row's chain columns, as a monitoring check would ask.
+            let columns = try client.get([17, 18, 19, 20, 6].map { "\(Subtree.diskEntry).\($0).\(row)" })
+            #expect(columns[0].value == "\(depth)", "\(domain)/\(target) depth")
+            #expect(columns[1].value == condition.rawValue, "\(domain)/\(target) health: \(columns[3].value)")
+            #expect(columns[2].value == severity.rawValue, "\(domain)/\(target) severity")
+            #expect(!columns[3].value.isEmpty)
+            let listed = try virsh.run(["domblklist", domain]).split(separator: "\n")
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+                .first { $0.first.map(String.init) == target }
+            if let source = listed.flatMap({ $0.count > 1 ? String($0[1]) : nil }), source != "-" {
+                // virsh shows a network disk by its name only; the agent adds protocol and host.
+                #expect(columns[4].value.hasSuffix(source), "virtDiskSource of \(domain)/\(target) is virsh's source")
+            }
+        }
+    }
+
+    @Test func theLayersOfAThreeLayerChain() throws {
+        let web1 = try #require(domains["web1"])
+        let layers = try client.bulkWalk(Subtree.layerEntry).table(Subtree.layerEntry)
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+        let vda = try #require(disks[2]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
+        let sources = (0..<3).map { layers[2]?["\(vda).\($0)"] ?? "" }
+        #expect(sources.map { URL(fileURLWithPath: $0).lastPathComponent } == ["top.qcow2", "mid.qcow2", "base.qcow2"])
+        #expect((0..<3).allSatisfy { layers[4]?["\(vda).\($0)"] == "qcow2" }, "probed formats")
+        #expect(layers[3]?["\(vda).1"] == "qcow2", "mid's format as top records it")
+        #expect((0..<3).allSatisfy { layers[5]?["\(vda).\($0)"] == "\(1 << 30)" }, "1 GiB virtual each")
+        #expect((0..<3).allSatisfy { layers[7]?["\(vda).\($0)"] == "1" }, "each layer ok")
+        #expect(layers[2]?["\(vda).3"] == nil, "no fourth layer")
+        // Layer rows exist exactly for inspected disks: the network disk has none.
+        let db1 = try #require(domains["db1"])
+        let vdb = try #require(disks[2]?.first { $0.key.hasPrefix(db1 + ".") && $0.value == "vdb" }?.key)
+        #expect(layers[2]?.keys.contains { $0.hasPrefix(vdb + ".") } == false)
+    }
+
+    @Test func interfacesMatchVirsh() throws {
+        let interfaces = try client.bulkWalk(Subtree.interfaceEntry).table(Subtree.interfaceEntry)
+        for name in try virsh.domainNames() {
+            let domainIndex = try #require(domains[name])
+            let rows = interfaces[3]?.keys.filter { $0.hasPrefix(domainIndex + ".") } ?? []
+            let listed = try virsh.run(["domiflist", name]).split(separator: "\n").dropFirst(2)
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+                .filter { $0.count == 5 }
+            #expect(rows.count == listed.count, "\(name): one row per interface")
+            for fields in listed {   // Interface Type Source Model MAC
+                let hex = fields[4].split(separator: ":").joined(separator: " ").uppercased()
+                let row = try #require(rows.first { interfaces[2]?[$0]?.uppercased().trimmingCharacters(in: .whitespaces) == hex }, "\(name): MAC \(fields[4])")
+                #expect(interfaces[3]?[row] == fields[1])
+                #expect(interfaces[4]?[row] == fields[2])
+                #expect(interfaces[5]?[row] == fields[3])
+                #expect(interfaces[6]?[row] == fields[0])
+            }
+        }
+    }
+
+    @Test func poolAndVolumesMatchVirsh() throws {
+        let pools = try client.bulkWalk(Subtree.poolEntry).table(Subtree.poolEntry)
+        let index = try #require(pools[2]?.first { $0.value == "images" }?.key)
+        let info = try virsh.report(["pool-info", "--bytes", "images"])
+        #expect(pools[3]?[index] == info["UUID"])
+        #expect(pools[4]?[index] == "dir")
+        #expect(pools[5]?[index] == "2", "running")
+        #expect(pools[6]?[index] == info["Capacity"])
+        #expect(pools[7]?[index] == info["Allocation"])
+        #expect(pools[8]?[index] == info["Available"])
+        #expect(["6", "10"].contains(pools[12]?[index] ?? ""), "worst volume: corrupt or missing backing, both critical")
+        #expect(pools[13]?[index] == "4")
+
+        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(Subtree.volumeEntry)
+        let listed = try virsh.run(["vol-list", "images"]).split(separator: "\n").dropFirst(2)
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .filter { $0.count == 2 }
+        #expect(pools[11]?[index] == "\(listed.count)")
+        let expected = ["top.qcow2": "1", "mid.qcow2": "1", "base.qcow2": "1", "corrupt.qcow2": "6",
+                        "missing-backing.qcow2": "10", "qcow2-protocol-backing-file.qcow2": "12"]
+        #expect(Set(listed.map { $0[0] }) == Set(expected.keys))
+        for fields in listed {
+            let row = try #require(volumes[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key)
+            #expect(volumes[3]?[row] == fields[1], "\(fields[0]) path")
+            #expect(volumes[12]?[row] == expected[fields[0]], "\(fields[0]) chain health")
+        }
+        #expect(try client.get([Subtree.scalar(12), Subtree.scalar(13), Subtree.scalar(14), Subtree.scalar(15)]).map(\.value)
+                == ["1", "6", "9", "8"], "pools, volumes, disks, unhealthy chains (5 disks + 3 volumes)")
+    }
+}
