@@ -14,11 +14,15 @@ extension Poller {
                 target: definition.target, bus: definition.bus, device: Disk.Device(xml: definition.device),
                 sourceKind: definition.source.isEmpty ? .none : Disk.SourceKind(xml: definition.type),
                 source: definition.source, driverFormat: definition.driverType, readOnly: definition.readOnly)
-            do {
-                disk.blockInfo = try reading.handle.blockInfo(definition.target)
-                if reading.isActive { disk.stats = try reading.handle.blockStats(definition.target) }
-            } catch {
-                logger.debug("\(error)", metadata: ["domain": "\(reading.domain.name)"])
+            if let bulk = reading.statistics.block(definition.target) {
+                (disk.blockInfo, disk.stats) = bulk
+            } else {
+                do {
+                    disk.blockInfo = try reading.handle.blockInfo(definition.target)
+                    if reading.isActive { disk.stats = try reading.handle.blockStats(definition.target) }
+                } catch {
+                    logger.debug("\(error)", metadata: ["domain": "\(reading.domain.name)"])
+                }
             }
             if let image = imagePath(of: disk, pools: pools) {
                 disk.chain = inspector.inspect(path: image, format: definition.driverType.isEmpty ? nil : definition.driverType)
@@ -36,7 +40,9 @@ extension Poller {
                 index: indexes.interface(definition.mac, ofDomain: reading.domain.uuid),
                 domainIndex: reading.domain.index, mac: mac, type: definition.type,
                 source: definition.source, model: definition.model, device: definition.device)
-            if reading.isActive, !definition.device.isEmpty {
+            if let bulk = reading.statistics.interface(definition.device) {
+                interface.stats = bulk
+            } else if reading.isActive, !definition.device.isEmpty {
                 do {
                     interface.stats = try reading.handle.interfaceStats(definition.device)
                 } catch {

@@ -71,10 +71,18 @@ struct Poller {
 
         // Pools first: volume disks name their image by pool and volume.
         let pools = try collectPools(connection)
+        // One call for every domain's counters; what it lacks is asked per domain.
+        let statistics: [String: TypedParameters]
+        do {
+            statistics = try connection.allDomainStatistics()
+        } catch {
+            logger.debug("\(error); asking per domain")
+            statistics = [:]
+        }
         var readings: [DomainReading] = []
         for handle in try connection.allDomains() {
             do {
-                readings.append(try DomainReading(handle))
+                readings.append(try DomainReading(handle, statistics: statistics))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
@@ -100,8 +108,10 @@ struct DomainReading {
     var domain: Domain
     let definition: DomainDefinition
     let handle: LibvirtDomain
+    /// This domain's part of the bulk statistics (empty where the driver gave none).
+    let statistics: DomainStatistics
 
-    init(_ handle: LibvirtDomain) throws(LibvirtError) {
+    init(_ handle: LibvirtDomain, statistics all: [String: TypedParameters]) throws(LibvirtError) {
         self.handle = handle
         let xml = try handle.xml
         do {
@@ -111,15 +121,17 @@ struct DomainReading {
                                message: error.description, code: 0)
         }
         let uuid = try handle.uuid
-        let info = try handle.info
-        let (state, reason) = try handle.state
+        statistics = DomainStatistics(all[uuid])
+        // Per-domain calls only for what the bulk statistics did not carry.
+        let (state, reason) = if let bulk = statistics.state { bulk } else { try handle.state }
+        let figures = if let bulk = statistics.figures { bulk } else { DomainFigures(try handle.info) }
         domain = Domain(
             index: 0,  // assigned by the poller, in name order
             name: try handle.name, uuid: uuid,
             state: DomainState(libvirt: state), stateReason: reason, id: handle.id,
-            vcpus: UInt32(info.nrVirtCpu), maxVcpus: max(definition.maxVcpus, UInt32(info.nrVirtCpu)),
-            memoryKiB: UInt64(info.memory), maxMemoryKiB: UInt64(info.maxMem),
-            cpuTimeNanoseconds: UInt64(info.cpuTime),
+            vcpus: figures.vcpus, maxVcpus: max(definition.maxVcpus, figures.maxVcpus),
+            memoryKiB: figures.memoryKiB, maxMemoryKiB: figures.maxMemoryKiB,
+            cpuTimeNanoseconds: figures.cpuTime,
             autostart: try handle.autostart, persistent: try handle.isPersistent,
             osType: definition.osType)
     }

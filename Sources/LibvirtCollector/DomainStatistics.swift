@@ -1,0 +1,90 @@
+import CLibvirt
+import VirtModel
+
+/// One domain's record of `virConnectGetAllDomainStats`, read by field name.
+struct DomainStatistics {
+    private let fields: TypedParameters?
+
+    init(_ fields: TypedParameters?) { self.fields = fields }
+
+    /// `state.state` and `state.reason`.
+    var state: (Int32, Int32)? {
+        guard let state = fields?.unsigned("state.state"), let reason = fields?.unsigned("state.reason") else {
+            return nil
+        }
+        return (Int32(clamping: state), Int32(clamping: reason))
+    }
+
+    /// CPU, memory and vCPU figures; nil unless the record carries all of them.
+    var figures: DomainFigures? {
+        guard let fields, let cpu = fields.unsigned("cpu.time"), let memory = fields.unsigned("balloon.current"),
+              let maxMemory = fields.unsigned("balloon.maximum"), let vcpus = fields.unsigned("vcpu.current"),
+              let maxVcpus = fields.unsigned("vcpu.maximum") else { return nil }
+        return DomainFigures(cpuTime: cpu, memoryKiB: memory, maxMemoryKiB: maxMemory,
+                             vcpus: UInt32(clamping: vcpus), maxVcpus: UInt32(clamping: maxVcpus))
+    }
+
+    /// Block sizes and counters of the disk `target`: the first `block.N` entry
+    /// with that name is its top layer (with the backing flag, lower layers follow).
+    func block(_ target: String) -> (info: BlockInfo, stats: BlockStats)? {
+        guard let fields, let count = fields.unsigned("block.count") else { return nil }
+        for index in 0..<count where fields.string("block.\(index).name") == target {
+            let prefix = "block.\(index)."
+            guard let reads = fields.unsigned(prefix + "rd.reqs") else { return nil }
+            var info = BlockInfo()
+            info.capacity = fields.unsigned(prefix + "capacity") ?? 0
+            info.allocation = fields.unsigned(prefix + "allocation") ?? 0
+            info.physical = fields.unsigned(prefix + "physical") ?? 0
+            var stats = BlockStats()
+            stats.readRequests = reads
+            stats.readBytes = fields.unsigned(prefix + "rd.bytes") ?? 0
+            stats.writeRequests = fields.unsigned(prefix + "wr.reqs") ?? 0
+            stats.writeBytes = fields.unsigned(prefix + "wr.bytes") ?? 0
+            stats.flushRequests = fields.unsigned(prefix + "fl.reqs") ?? 0
+            return (info, stats)
+        }
+        return nil
+    }
+
+    /// Counters of the interface whose host device is `device`.
+    func interface(_ device: String) -> InterfaceStats? {
+        guard let fields, let count = fields.unsigned("net.count") else { return nil }
+        for index in 0..<count where fields.string("net.\(index).name") == device {
+            let prefix = "net.\(index)."
+            guard let rxBytes = fields.unsigned(prefix + "rx.bytes") else { return nil }
+            var stats = InterfaceStats()
+            stats.rxBytes = rxBytes
+            stats.rxPackets = fields.unsigned(prefix + "rx.pkts") ?? 0
+            stats.rxErrors = fields.unsigned(prefix + "rx.errs") ?? 0
+            stats.rxDrops = fields.unsigned(prefix + "rx.drop") ?? 0
+            stats.txBytes = fields.unsigned(prefix + "tx.bytes") ?? 0
+            stats.txPackets = fields.unsigned(prefix + "tx.pkts") ?? 0
+            stats.txErrors = fields.unsigned(prefix + "tx.errs") ?? 0
+            stats.txDrops = fields.unsigned(prefix + "tx.drop") ?? 0
+            return stats
+        }
+        return nil
+    }
+}
+
+/// The figures `virDomainGetInfo` gives, from wherever they came.
+struct DomainFigures {
+    var cpuTime: UInt64
+    var memoryKiB: UInt64
+    var maxMemoryKiB: UInt64
+    var vcpus: UInt32
+    var maxVcpus: UInt32
+
+    init(cpuTime: UInt64, memoryKiB: UInt64, maxMemoryKiB: UInt64, vcpus: UInt32, maxVcpus: UInt32) {
+        self.cpuTime = cpuTime
+        self.memoryKiB = memoryKiB
+        self.maxMemoryKiB = maxMemoryKiB
+        self.vcpus = vcpus
+        self.maxVcpus = maxVcpus
+    }
+
+    init(_ info: virDomainInfo) {
+        self.init(cpuTime: UInt64(info.cpuTime), memoryKiB: UInt64(info.memory), maxMemoryKiB: UInt64(info.maxMem),
+                  vcpus: UInt32(info.nrVirtCpu), maxVcpus: UInt32(info.nrVirtCpu))
+    }
+}
