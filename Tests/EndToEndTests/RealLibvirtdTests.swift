@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The agent against a real libvirtd running QEMU under TCG, through a real
+/// snmpd: scripts/with-libvirtd starts the daemon in a private mount namespace,
+/// defines the world and runs this suite (scripts/test does all of that).
+@Suite(.serialized,
+       .enabled(if: RealLibvirtd.uri != nil,
+                "needs a real libvirtd: run under scripts/with-libvirtd (scripts/test does, when it can)"))
+struct RealLibvirtdTests {
+    let master: SNMPMaster
+    let agent: AgentProcess
+    let client: SNMPClient
+    let virsh: Virsh
+    let domains: [String: String]
+
+    init() throws {
+        let uri = try #require(RealLibvirtd.uri)
+        let folder = try TestWorld.scratchFolder()
+        master = try SNMPMaster(folder: folder)
+        agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"])
+        try agent.waitUntilServing(through: master)
+        client = SNMPClient(target: master.target)
+        virsh = Virsh(uri: uri)
+        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        domains = Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
+    }
+
+    @Test func domainStatesMatchVirsh() throws {
+        #expect(Set(domains.keys) == Set(try virsh.domainNames()))
+        let states = try client.get(domains.values.sorted().map { Subtree.domainColumn(4) + ".\($0)" })
+        for (name, index) in domains {
+            let state = try virsh.stateAndReason(name).state
+            #expect(states.first { $0.oid.hasSuffix(".\(index)") }?.value == virshStateNames[state].map(String.init),
+                    "\(name) is \(state)")
+        }
+        #expect(try virsh.stateAndReason("run1").state == "running")
+    }
+
+    @Test func diskVerdictsAndLibvirtsOwnView() throws {
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+        // (domain, target, health, severity, depth, drift): drift is known only for the
+        // running domain, whose live XML carries libvirt's <backingStore> chain.
+        let expected: [(String, String, String, String, String, String)] = [
+            ("run1", "vda", "1", "1", "2", "1"),
+            ("run1", "vdb", "1", "1", "3", "1"),
+            ("idle", "vda", "1", "1", "2", "3"),
+            ("idle", "vdb", "12", "3", "2", "3"),
+            ("idle", "vdc", "10", "4", "2", "3"),
+            ("idle", "vdd", "6", "4", "1", "3"),
+        ]
+        #expect(disks[2]?.count == expected.count)
+        for (domain, target, health, severity, depth, drift) in expected {
+            let index = try #require(domains[domain])
+            let row = try #require(disks[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == target }?.key)
+            #expect(disks[18]?[row] == health, "\(domain)/\(target) health: \(disks[20]?[row] ?? "")")
+            #expect(disks[19]?[row] == severity, "\(domain)/\(target) severity")
+            #expect(disks[17]?[row] == depth, "\(domain)/\(target) depth")
+            #expect(disks[21]?[row] == drift, "\(domain)/\(target) drift")
+            #expect(UInt64(disks[9]?[row] ?? "") ?? 0 > 0, "\(domain)/\(target) capacity from libvirt")
+        }
+        // The layer rows of run1's three-layer vdb.
+        let run1 = try #require(domains["run1"])
+        let vdb = try #require(disks[2]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vdb" }?.key)
+        let layers = try client.bulkWalk(Subtree.layerEntry).table(Subtree.layerEntry)
+        let names = (0..<3).map { URL(fileURLWithPath: layers[2]?["\(vdb).\($0)"] ?? "").lastPathComponent }
+        #expect(names == ["top.qcow2", "mid.qcow2", "base.qcow2"])
+        #expect((0..<3).allSatisfy { layers[7]?["\(vdb).\($0)"] == "1" })
+    }
+
+    @Test func poolAndEveryVolumeMatchVirsh() throws {
+        let pools = try client.bulkWalk(Subtree.poolEntry).table(Subtree.poolEntry)
+        let index = try #require(pools[2]?.first { $0.value == "images" }?.key)
+        let info = try virsh.report(["pool-info", "--bytes", "images"])
+        #expect(pools[5]?[index] == "2", "running")
+        #expect(pools[6]?[index] == info["Capacity"])
+        #expect(pools[7]?[index] == info["Allocation"])
+        #expect(pools[8]?[index] == info["Available"])
+
+        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(Subtree.volumeEntry)
+        let listed = try virsh.run(["vol-list", "images"]).split(separator: "\n").dropFirst(2)
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .filter { $0.count == 2 }
+        let broken = ["seed-file.qcow2": "12", "missing-backing.qcow2": "10", "corrupt.qcow2": "6"]
+        #expect(listed.count == 10)
+        #expect(pools[11]?[index] == "\(listed.count)")
+        for fields in listed {
+            let row = try #require(volumes[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key,
+                                   "no volume row for \(fields[0])")
+            #expect(volumes[3]?[row] == fields[1])
+            #expect(volumes[12]?[row] == broken[fields[0]] ?? "1", "\(fields[0]): \(volumes[14]?[row] ?? "")")
+        }
+    }
+
+    @Test func blockCountersOfTheRunningDomainMoveWhenItReads() throws {
+        // run1 boots a sector that reads its disk in a loop.
+        let run1 = try #require(domains["run1"])
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+        let vda = try #require(disks[2]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vda" }?.key)
+        let reads = { try UInt64(client.get(["\(Subtree.diskEntry).12.\(vda)"]).first?.value ?? "") }
+        let first = try #require(try reads())
+        let moved = try eventually(timeout: .seconds(15)) { (try reads() ?? 0) > first }
+        #expect(moved, "virtDiskReadRequests of run1/vda stayed at \(first)")
+        let bytes = try client.get(["\(Subtree.diskEntry).13.\(vda)", "\(Subtree.diskEntry).14.\(vda)"])
+        #expect(bytes.allSatisfy { UInt64($0.value) != nil }, "counters are non-negative Counter64s")
+    }
+}
+
+enum RealLibvirtd {
+    static let uri = ProcessInfo.processInfo.environment["VIRT_AGENTX_LIBVIRTD_URI"]
+}
