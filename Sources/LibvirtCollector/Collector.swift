@@ -12,10 +12,13 @@ public final class Collector: @unchecked Sendable {
         /// nil: libvirt's default URI.
         public var uri: String?
         public var pollInterval: Duration
+        /// Where row indexes are kept across restarts; nil keeps them in memory only.
+        public var stateFolder: URL?
 
-        public init(uri: String?, pollInterval: Duration) {
+        public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil) {
             self.uri = uri
             self.pollInterval = pollInterval
+            self.stateFolder = stateFolder
         }
     }
 
@@ -24,6 +27,9 @@ public final class Collector: @unchecked Sendable {
     private let publish: @Sendable (Snapshot) -> Void
     // Everything below belongs to the collector thread, except `stopping` (guarded by `wakeup`).
     private var poller: Poller
+    private let indexFile: RowIndexFile?
+    private var savedIndexes: RowIndexRegistry
+    private var saveFailed = false
     private var thread: Thread?
     private let wakeup = NSCondition()
     private var stopping = false
@@ -34,7 +40,9 @@ public final class Collector: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.publish = publish
-        self.poller = Poller(uri: configuration.uri, logger: logger)
+        self.indexFile = configuration.stateFolder.map { RowIndexFile(folder: $0, logger: logger) }
+        self.savedIndexes = indexFile?.load() ?? RowIndexRegistry()
+        self.poller = Poller(uri: configuration.uri, logger: logger, indexes: savedIndexes)
     }
 
     /// Starts polling: once at once, then every `pollInterval`.
@@ -59,6 +67,7 @@ public final class Collector: @unchecked Sendable {
     private func loop() {
         while true {
             publish(poller.poll())
+            saveIndexesIfChanged()
             wakeup.lock()
             let deadline = Date(timeIntervalSinceNow: configuration.pollInterval.seconds)
             while !stopping && wakeup.wait(until: deadline) {}
@@ -71,6 +80,26 @@ public final class Collector: @unchecked Sendable {
         finished = true
         wakeup.broadcast()
         wakeup.unlock()
+    }
+}
+
+extension Collector {
+    /// Saves the row indexes when a poll assigned new ones; a folder that cannot
+    /// be written costs persistence across restarts, never the agent.
+    private func saveIndexesIfChanged() {
+        guard let indexFile, poller.indexes != savedIndexes else { return }
+        do {
+            try indexFile.save(poller.indexes)
+            savedIndexes = poller.indexes
+            saveFailed = false
+        } catch {
+            if !saveFailed {
+                logger.warning("cannot save row indexes; they will not survive a restart",
+                               metadata: ["file": "\(indexFile.url.path)", "error": "\(error)",
+                                          "fix": "make the folder writable or choose another with --state-dir"])
+            }
+            saveFailed = true
+        }
     }
 }
 

@@ -36,6 +36,14 @@ struct Run: ParsableCommand {
                                valueName: "seconds"))
     var pingInterval: Int = 5
 
+    @Option(name: .customLong("state-dir"),
+            help: ArgumentHelp("Folder where row indexes are kept across restarts, like snmpd's persistent folder.",
+                               valueName: "folder"))
+    var stateDirectory = "/var/lib/virt-agentx"
+
+    @Flag(name: .customLong("no-state"), help: "Keep row indexes in memory only (they restart from 1 with the agent).")
+    var noState = false
+
     @Flag(name: [.short, .long], help: "Stay in the foreground and log to stderr (default: detach and log to syslog).")
     var foreground = false
 
@@ -47,6 +55,9 @@ struct Run: ParsableCommand {
         }
         guard (1...3_600).contains(pingInterval) else {
             throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
+        }
+        if stateDirectory.isEmpty {
+            throw ValidationError("--state-dir needs a folder; use --no-state to keep row indexes in memory only.")
         }
         if let connect, connect.isEmpty {
             throw ValidationError("--connect needs a libvirt URI such as qemu:///system or test:///default.")
@@ -76,7 +87,8 @@ struct Run: ParsableCommand {
         }
 
         let collector = Collector(
-            configuration: .init(uri: connect, pollInterval: .seconds(pollInterval)),
+            configuration: .init(uri: connect, pollInterval: .seconds(pollInterval),
+                                 stateFolder: noState ? nil : URL(fileURLWithPath: stateDirectory)),
             logger: Logger(label: "virt-agentx.collector")
         ) { snapshot in
             store.publish(VirtAgentxMIB.view(of: snapshot))

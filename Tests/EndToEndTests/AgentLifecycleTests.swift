@@ -69,3 +69,46 @@ import Testing
         #expect(run.output.contains(named), "the message names the flag:\n\(run.output)")
     }
 }
+
+/// Row indexes survive a restart through the state folder, as ifIndex-like
+/// indexes should: Zabbix items keyed by {#SNMPINDEX} keep pointing at the same domain.
+@Suite(.serialized) struct RowIndexPersistenceTests {
+    @Test func aDomainKeepsItsIndexAcrossRestarts() throws {
+        let folder = try TestWorld.scratchFolder()
+        let master = try SNMPMaster(folder: folder)
+        let client = SNMPClient(target: master.target)
+        let full = try TestWorld.worldURI()
+        // First run: a world with web1 alone, so web1 gets index 1.
+        let lonely = folder.appendingPathComponent("lonely.xml")
+        try """
+            <node><domain type='test'><name>web1</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+            <memory>1024</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain></node>
+            """.write(to: lonely, atomically: true, encoding: .utf8)
+        do {
+            let agent = try AgentProcess(folder: folder, uri: "test://" + lonely.path, socket: master.socket)
+            try agent.waitUntilServing(through: master)
+            #expect(try client.get([Subtree.domainColumn(2) + ".1"]).first?.value == "web1")
+            #expect(agent.process.stop() == 0)
+        }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("state/row-indexes.json").path))
+
+        // Second run, full world: web1 keeps 1, the others follow in name order.
+        let agent = try AgentProcess(folder: folder, uri: full, socket: master.socket)
+        try agent.waitUntilServing(through: master)
+        let names = try client.bulkWalk(Subtree.domainColumn(2)).map { ($0.oid.split(separator: ".").last.map(String.init) ?? "", $0.value) }
+        #expect(names.map(\.0) == ["1", "2", "3", "4", "5"])
+        #expect(names.map(\.1) == ["web1", "backup", "build", "db1", "legacy"])
+    }
+
+    @Test func anUnwritableStateFolderCostsOnlyPersistence() throws {
+        let folder = try TestWorld.scratchFolder()
+        let master = try SNMPMaster(folder: folder)
+        let blocker = folder.appendingPathComponent("not-a-folder")
+        try Data().write(to: blocker)   // a file where the state folder should be
+        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket,
+                                     extra: ["--state-dir", blocker.appendingPathComponent("state").path])
+        try agent.waitUntilServing(through: master)
+        #expect(agent.process.isRunning)
+        #expect(agent.process.output.contains("cannot save row indexes"))
+    }
+}

@@ -8,7 +8,8 @@ final class AgentProcess {
         process = try ChildProcess(
             "virt-agentx", try TestWorld.agentBinary(),
             ["run", "--foreground", "--connect", uri, "--agentx-socket", socket,
-             "--agentx-ping-interval", "1", "--log-level", "debug"] + extra,
+             "--agentx-ping-interval", "1", "--log-level", "debug",
+             "--state-dir", folder.appendingPathComponent("state").path] + extra,
             log: folder.appendingPathComponent("agent.log"))
     }
 
