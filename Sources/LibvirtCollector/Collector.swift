@@ -6,7 +6,10 @@ import VirtModel
 /// Polls libvirt on its own thread and hands each new snapshot to `publish`.
 ///
 /// libvirt is only ever called from this thread, so a slow or stuck libvirt
-/// delays the next snapshot, never an SNMP answer.
+/// delays the next snapshot, never an SNMP answer. Between polls it waits for
+/// the interval, for a libvirt event (then it refreshes 100 ms later, so a burst
+/// of events costs one poll), or, while libvirt is unreachable, for the next
+/// reconnect attempt (1 s, 2 s, 4 s ... up to the poll interval).
 public final class Collector: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// nil: libvirt's default URI.
@@ -14,26 +17,39 @@ public final class Collector: @unchecked Sendable {
         public var pollInterval: Duration
         /// Where row indexes are kept across restarts; nil keeps them in memory only.
         public var stateFolder: URL?
+        /// A poll still running after this long marks the served data unresponsive.
+        public var pollDeadline: Duration
 
-        public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil) {
+        public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil,
+                    pollDeadline: Duration = .seconds(20)) {
             self.uri = uri
             self.pollInterval = pollInterval
             self.stateFolder = stateFolder
+            self.pollDeadline = pollDeadline
         }
     }
+
+    /// Events coalesced into one refresh within this window.
+    static let debounce: Duration = .milliseconds(100)
 
     private let configuration: Configuration
     private let logger: Logger
     private let publish: @Sendable (Snapshot) -> Void
-    // Everything below belongs to the collector thread, except `stopping` (guarded by `wakeup`).
+    // The collector thread's own state.
     private var poller: Poller
     private let indexFile: RowIndexFile?
     private var savedIndexes: RowIndexRegistry
     private var saveFailed = false
     private var thread: Thread?
+    // Shared with other threads, guarded by `wakeup`.
     private let wakeup = NSCondition()
     private var stopping = false
     private var finished = false
+    private var refreshDue: ContinuousClock.Instant?
+    private var connectionClosed = false
+    private var pollStarted: ContinuousClock.Instant?
+    private var lastPublished: Snapshot?
+    private var markedUnresponsive = false
 
     public init(configuration: Configuration, logger: Logger,
                 publish: @escaping @Sendable (Snapshot) -> Void) {
@@ -45,12 +61,18 @@ public final class Collector: @unchecked Sendable {
         self.poller = Poller(uri: configuration.uri, logger: logger, indexes: savedIndexes)
     }
 
-    /// Starts polling: once at once, then every `pollInterval`.
+    /// Starts polling: once at once, then every `pollInterval` and after every libvirt event.
     public func start() {
+        let eventsRunning = LibvirtEventLoop.start()
+        if !eventsRunning { logger.warning("libvirt's event loop did not start; changes show at the next poll") }
+        poller.sink = ChangeSink { [weak self] reason in self?.requestRefresh(reason) }
         let thread = Thread { [self] in loop() }
         thread.name = "virt-agentx collector"
         self.thread = thread
         thread.start()
+        let watchdog = Thread { [self] in watch() }
+        watchdog.name = "virt-agentx poll watchdog"
+        watchdog.start()
     }
 
     /// Asks the thread to finish and waits for it, but not longer than `limit`:
@@ -64,22 +86,96 @@ public final class Collector: @unchecked Sendable {
         wakeup.unlock()
     }
 
+    /// Called on libvirt's event thread: schedule a refresh soon, never call libvirt here.
+    func requestRefresh(_ reason: ChangeReason) {
+        wakeup.lock()
+        defer { wakeup.unlock() }
+        if case .connectionClosed = reason { connectionClosed = true }
+        let due = ContinuousClock.now + Self.debounce
+        if refreshDue == nil || due < refreshDue! { refreshDue = due }
+        wakeup.broadcast()
+    }
+
     private func loop() {
-        while true {
-            publish(poller.poll())
+        var nextPoll = ContinuousClock.now
+        while let dropConnection = waitForTurn(nextPoll: nextPoll) {
+            if dropConnection {
+                logger.warning("libvirt closed the connection; reconnecting")
+                poller.close()
+            }
+            setPollStarted(ContinuousClock.now)
+            let snapshot = poller.poll()
+            setPollStarted(nil, published: snapshot)
+            publish(snapshot)
             saveIndexesIfChanged()
-            wakeup.lock()
-            let deadline = Date(timeIntervalSinceNow: configuration.pollInterval.seconds)
-            while !stopping && wakeup.wait(until: deadline) {}
-            let stop = stopping
-            wakeup.unlock()
-            if stop { break }
+            let wait = snapshot.host.connection == .connected ? configuration.pollInterval : reconnectDelay
+            nextPoll = ContinuousClock.now + wait
         }
         poller.close()
         wakeup.lock()
         finished = true
         wakeup.broadcast()
         wakeup.unlock()
+    }
+
+    /// Sleeps until the next poll or an event's refresh; nil when stopping, else
+    /// whether the connection must be dropped first.
+    private func waitForTurn(nextPoll: ContinuousClock.Instant) -> Bool? {
+        wakeup.lock()
+        defer { wakeup.unlock() }
+        while !stopping {
+            let due = refreshDue.map { min($0, nextPoll) } ?? nextPoll
+            let now = ContinuousClock.now
+            if now >= due {
+                refreshDue = nil
+                defer { connectionClosed = false }
+                return connectionClosed
+            }
+            _ = wakeup.wait(until: Date(timeIntervalSinceNow: (due - now).seconds))
+        }
+        return nil
+    }
+
+    /// 1 s after the first failure, doubling, never longer than the poll interval.
+    private var reconnectDelay: Duration {
+        let failures = min(poller.consecutiveFailures, 16)
+        return min(.seconds(1 << max(0, failures - 1)), configuration.pollInterval)
+    }
+
+    private func setPollStarted(_ instant: ContinuousClock.Instant?, published: Snapshot? = nil) {
+        wakeup.lock()
+        pollStarted = instant
+        if let published {
+            lastPublished = published
+            markedUnresponsive = false
+        }
+        wakeup.unlock()
+    }
+
+    /// Marks the served data unresponsive while a poll overruns its deadline, so
+    /// a frozen libvirtd shows in virtHostConnectionStatus while SNMP keeps answering.
+    private func watch() {
+        while true {
+            Thread.sleep(forTimeInterval: 0.25)
+            wakeup.lock()
+            if finished || stopping {
+                wakeup.unlock()
+                return
+            }
+            var overdue: Snapshot?
+            if let started = pollStarted, !markedUnresponsive,
+               ContinuousClock.now - started > configuration.pollDeadline, var last = lastPublished {
+                last.host.connection = .unresponsive
+                overdue = last
+                markedUnresponsive = true
+            }
+            wakeup.unlock()
+            if let overdue {
+                logger.error("libvirt has not answered for \(configuration.pollDeadline); serving the last data, marked unresponsive",
+                             metadata: ["uri": "\(overdue.host.uri)"])
+                publish(overdue)
+            }
+        }
     }
 }
 

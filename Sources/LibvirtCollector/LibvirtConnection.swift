@@ -5,16 +5,22 @@ import Foundation
 /// only from the collector's thread.
 final class LibvirtConnection {
     private let handle: virConnectPtr
+    private let events: EventRegistrations?
 
     /// Opens `uri` read-only; nil means libvirt's default (`LIBVIRT_DEFAULT_URI`, then its own probing).
-    init(readOnly uri: String?) throws(LibvirtError) {
+    /// With a `sink`, libvirt's events and the connection's close are reported to it.
+    init(readOnly uri: String?, sink: ChangeSink? = nil) throws(LibvirtError) {
         guard let handle = virConnectOpenReadOnly(uri) else {
             throw LibvirtError.last("to open \(uri ?? "the default URI") read-only")
         }
         self.handle = handle
+        self.events = sink.map { EventRegistrations.register(on: handle, sink: $0) }
     }
 
-    deinit { virConnectClose(handle) }
+    deinit {
+        events?.deregister(from: handle)
+        virConnectClose(handle)
+    }
 
     var isAlive: Bool { virConnectIsAlive(handle) == 1 }
 

@@ -14,6 +14,10 @@ struct Poller {
     private var last: Snapshot
     /// Reads only the layers that changed since the last poll.
     let inspector: ChainInspector
+    /// Where the connection reports libvirt's events; set before the first poll.
+    var sink: ChangeSink?
+    /// Polls failed in a row (0 after a success): paces reconnect attempts.
+    private(set) var consecutiveFailures = 0
 
     init(uri: String?, logger: Logger, indexes: RowIndexRegistry = RowIndexRegistry(),
          maxChainDepth: Int = InspectionLimits.defaultMaxDepth) {
@@ -37,7 +41,9 @@ struct Poller {
                 logger.info("connected to libvirt", metadata: ["uri": "\(snapshot.host.uri)"])
             }
             last = snapshot
+            consecutiveFailures = 0
         } catch {
+            consecutiveFailures += 1
             if last.host.connection != .disconnected {
                 logger.error("\(error)", metadata: [
                     "uri": "\(uri ?? "default")",
@@ -53,7 +59,7 @@ struct Poller {
 
     private mutating func connect() throws(LibvirtError) -> LibvirtConnection {
         if let connection { return connection }
-        let opened = try LibvirtConnection(readOnly: uri)
+        let opened = try LibvirtConnection(readOnly: uri, sink: sink)
         connection = opened
         return opened
     }

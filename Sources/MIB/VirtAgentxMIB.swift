@@ -1,3 +1,4 @@
+import Foundation
 import VirtModel
 
 /// VIRT-AGENTX-MIB described as data: the single Swift source of the OID tree
@@ -35,6 +36,7 @@ public enum VirtAgentxMIB {
         Scalar("virtHostVolumeCount", 13, .gauge32) { .gauge(saturating: UInt64($0.volumes.count)) },
         Scalar("virtHostDiskCount", 14, .gauge32) { .gauge(saturating: UInt64($0.disks.count)) },
         Scalar("virtHostUnhealthyChainCount", 15, .gauge32) { .gauge32($0.host.unhealthyChains) },
+        Scalar("virtHostDataAge", 16, .unsigned32) { _ in .gauge32(UInt32.max) },   // live: see `view(of:)`
     ]
 
     public static let domainTable = Table<Domain>(
@@ -82,6 +84,14 @@ public enum VirtAgentxMIB {
         for table in tables {
             table.cells(of: snapshot, under: objectsRoot, into: &cells)
         }
-        return MIBView(cells: cells, objects: accessibleOIDs)
+        return MIBView(cells: cells, objects: accessibleOIDs,
+                       live: [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
+    }
+
+    /// virtHostDataAge: whole seconds since the last successful poll, at the time of the
+    /// request; 4294967295 until a poll has succeeded.
+    static func dataAge(since lastPoll: Date?) -> @Sendable () -> SNMPValue {
+        guard let lastPoll else { return { .gauge32(UInt32.max) } }
+        return { .gauge32(UInt32(clamping: Int64(max(0, Date().timeIntervalSince(lastPoll))))) }
     }
 }

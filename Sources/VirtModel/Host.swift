@@ -35,12 +35,16 @@ public enum ConnectionStatus: Int32, Sendable, CaseIterable {
     case disconnected = 2
     /// No attempt has finished yet (agent just started).
     case connecting = 3
+    /// A poll has overrun its deadline (frozen libvirtd, hung storage): the data
+    /// served is the last good poll's.
+    case unresponsive = 4
 
     public var name: String {
         switch self {
         case .connected: "connected"
         case .disconnected: "disconnected"
         case .connecting: "connecting"
+        case .unresponsive: "unresponsive"
         }
     }
 }

@@ -31,6 +31,11 @@ struct Run: ParsableCommand {
             help: ArgumentHelp("Seconds between libvirt polls (1-86400).", valueName: "seconds"))
     var pollInterval: Int = 30
 
+    @Option(name: .customLong("poll-deadline"),
+            help: ArgumentHelp("Seconds a poll may run before the data is marked unresponsive (1-3600).",
+                               valueName: "seconds"))
+    var pollDeadline: Int = 20
+
     @Option(name: .customLong("agentx-ping-interval"),
             help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600).",
                                valueName: "seconds"))
@@ -52,6 +57,9 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard (1...86_400).contains(pollInterval) else {
             throw ValidationError("--poll-interval must be between 1 and 86400 seconds, not \(pollInterval).")
+        }
+        guard (1...3_600).contains(pollDeadline) else {
+            throw ValidationError("--poll-deadline must be between 1 and 3600 seconds, not \(pollDeadline).")
         }
         guard (1...3_600).contains(pingInterval) else {
             throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
@@ -88,7 +96,8 @@ struct Run: ParsableCommand {
 
         let collector = Collector(
             configuration: .init(uri: connect, pollInterval: .seconds(pollInterval),
-                                 stateFolder: noState ? nil : URL(fileURLWithPath: stateDirectory)),
+                                 stateFolder: noState ? nil : URL(fileURLWithPath: stateDirectory),
+                                 pollDeadline: .seconds(pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
         ) { snapshot in
             store.publish(VirtAgentxMIB.view(of: snapshot))

@@ -14,8 +14,9 @@ final class ChildProcess {
     let pid: pid_t
     private var status: Int32?
 
+    /// Output and errors go to `log`, or errors to `errors` when given.
     init(_ name: String, _ executable: String, _ arguments: [String],
-         environment: [String: String] = [:], log: URL) throws {
+         environment: [String: String] = [:], log: URL, errors: URL? = nil) throws {
         self.name = name
         self.log = log
         var actions = posix_spawn_file_actions_t()
@@ -23,7 +24,11 @@ final class ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errors {
+            posix_spawn_file_actions_addopen(&actions, 2, errors.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         // The spawning thread may be a Dispatch worker with signals blocked; a
         // child inheriting that mask would ignore the SIGTERM meant to stop it.
         var attributes = posix_spawnattr_t()
@@ -95,38 +100,22 @@ struct Command {
     var stdout: String
     var stderr: String
 
-    /// Output goes to files, not pipes: a pipe's write end can leak into a
-    /// process another test spawns at the same moment, and then EOF never comes.
+    /// Spawned like `ChildProcess` (Foundation's Process never sees a daemonizing
+    /// command such as `libvirtd -d` exit); output goes to files, not pipes.
     static func run(_ tool: String, _ arguments: [String], timeout: Duration = .seconds(20)) throws -> Command {
         let folder = try TestWorld.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("stdout"), errURL = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["MIBS"] = ""   // numeric OIDs only: no MIB loading noise from net-snmp tools
-        process.environment = environment
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
+        let process = try ChildProcess(tool, "/usr/bin/env", [tool] + arguments,
+                                       environment: ["MIBS": ""],   // numeric OIDs: no MIB loading noise
+                                       log: out, errors: err)
+        guard let status = process.waitForExit(timeout: timeout) else {
+            process.stop(signal: SIGKILL, timeout: .seconds(5))
             throw HarnessError("\(tool) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
         }
-        process.waitUntilExit()
-        return Command(status: process.terminationStatus,
-                       stdout: try String(contentsOf: outURL, encoding: .utf8),
-                       stderr: try String(contentsOf: errURL, encoding: .utf8))
+        return Command(status: status,
+                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 }
 

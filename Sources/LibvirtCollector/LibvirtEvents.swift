@@ -1,0 +1,113 @@
+import CLibvirt
+import Foundation
+
+/// What a libvirt event tells the collector: only that it should look again soon.
+public enum ChangeReason: Sendable {
+    case domain
+    case pool
+    /// The connection closed (daemon gone, keepalive timeout): reconnect.
+    case connectionClosed
+}
+
+/// Receives libvirt's events on the event loop thread. It must not call
+/// libvirt back (that thread serves every connection's I/O): it only signals.
+final class ChangeSink: Sendable {
+    let changed: @Sendable (ChangeReason) -> Void
+    init(_ changed: @escaping @Sendable (ChangeReason) -> Void) { self.changed = changed }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> ChangeSink? {
+        opaque.map { Unmanaged<ChangeSink>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// libvirt's default event loop, on a thread of its own. Registered once per
+/// process, before any connection is opened, as libvirt requires for events
+/// and keepalive.
+enum LibvirtEventLoop {
+    private static let started: Bool = {
+        guard virEventRegisterDefaultImpl() == 0 else { return false }
+        let thread = Thread {
+            while true { _ = virEventRunDefaultImpl() }
+        }
+        thread.name = "virt-agentx libvirt events"
+        thread.start()
+        return true
+    }()
+
+    /// Starts the loop if it is not running; false if libvirt refused.
+    @discardableResult
+    static func start() -> Bool { started }
+}
+
+// One C callback per event signature: where the opaque pointer sits differs.
+private let lifecycle: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = {
+    _, _, _, _, opaque in
+    ChangeSink.from(opaque)?.changed(.domain)
+    return 0
+}
+private let deviceRemoved: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+    _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+}
+private let blockJob: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+    _, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+}
+private let diskChange: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+                                        UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void = {
+    _, _, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+}
+private let poolLifecycle: @convention(c) (virConnectPtr?, virStoragePoolPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+    _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.pool)
+}
+private let closed: @convention(c) (virConnectPtr?, Int32, UnsafeMutableRawPointer?) -> Void = {
+    _, _, opaque in ChangeSink.from(opaque)?.changed(.connectionClosed)
+}
+/// Each registration holds its own reference to the sink; libvirt releases it here.
+private let release: @convention(c) (UnsafeMutableRawPointer?) -> Void = { opaque in
+    opaque.map { Unmanaged<ChangeSink>.fromOpaque($0).release() }
+}
+
+/// The registrations made on one connection, undone when it closes.
+struct EventRegistrations {
+    var domainCallbacks: [Int32] = []
+    var poolCallbacks: [Int32] = []
+    var closeCallback = false
+
+    /// Registers what the driver supports; a driver without events (or keepalive)
+    /// still works, it is only polled.
+    static func register(on connection: virConnectPtr, sink: ChangeSink) -> EventRegistrations {
+        var registrations = EventRegistrations()
+        /// Runs `register` with a retained sink; libvirt keeps it only when registering worked.
+        func withSink(_ register: (UnsafeMutableRawPointer) -> Int32) -> Int32 {
+            let opaque = Unmanaged.passRetained(sink).toOpaque()
+            let result = register(opaque)
+            if result < 0 { Unmanaged<ChangeSink>.fromOpaque(opaque).release() }
+            return result
+        }
+        // Keepalive: a daemon that stops answering is noticed within ~15 s.
+        _ = virConnectSetKeepAlive(connection, 5, 3)
+        registrations.closeCallback = withSink { virConnectRegisterCloseCallback(connection, closed, $0, release) } == 0
+        let domainEvents: [(virDomainEventID, virConnectDomainEventGenericCallback)] = [
+            (VIR_DOMAIN_EVENT_ID_LIFECYCLE, unsafeBitCast(lifecycle, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, unsafeBitCast(deviceRemoved, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, unsafeBitCast(blockJob, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_DISK_CHANGE, unsafeBitCast(diskChange, to: virConnectDomainEventGenericCallback.self)),
+        ]
+        for (id, callback) in domainEvents {
+            let handle = withSink { virConnectDomainEventRegisterAny(connection, nil, Int32(id.rawValue), callback, $0, release) }
+            if handle >= 0 { registrations.domainCallbacks.append(handle) }
+        }
+        let pool = withSink {
+            virConnectStoragePoolEventRegisterAny(
+                connection, nil, Int32(VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE.rawValue),
+                unsafeBitCast(poolLifecycle, to: virConnectStoragePoolEventGenericCallback.self), $0, release)
+        }
+        if pool >= 0 { registrations.poolCallbacks.append(pool) }
+        return registrations
+    }
+
+    func deregister(from connection: virConnectPtr) {
+        for handle in domainCallbacks { _ = virConnectDomainEventDeregisterAny(connection, handle) }
+        for handle in poolCallbacks { _ = virConnectStoragePoolEventDeregisterAny(connection, handle) }
+        if closeCallback { _ = virConnectUnregisterCloseCallback(connection, closed) }
+    }
+}

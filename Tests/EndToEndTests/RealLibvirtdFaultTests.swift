@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// Live changes and faults against the real libvirtd of scripts/with-libvirtd:
+/// events make changes visible within a second, and a dead or frozen libvirtd
+/// never stops the agent from answering.
+/// Nested in RealLibvirtdTests so the two never run at once: both act on one libvirtd.
+extension RealLibvirtdTests {
+@Suite struct Faults {
+    /// snmpd and the agent, alive for as long as this value is.
+    struct Running {
+        let master: SNMPMaster
+        let agent: AgentProcess
+        var client: SNMPClient { SNMPClient(target: master.target) }
+    }
+
+    /// Starts snmpd and the agent; `pollInterval` long enough that only events explain a quick change.
+    func start(pollInterval: Int, extra: [String] = []) throws -> Running {
+        let folder = try TestWorld.scratchFolder()
+        let master = try SNMPMaster(folder: folder)
+        let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
+                                     extra: ["--poll-interval", "\(pollInterval)"] + extra)
+        try agent.waitUntilServing(through: master)
+        return Running(master: master, agent: agent)
+    }
+
+    func domainIndex(_ name: String, _ client: SNMPClient) throws -> String {
+        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        return try #require(names.first { $0.value == name }?.oid.split(separator: ".").last.map(String.init))
+    }
+
+    /// How long until `oid` reads `value` (nil if not within `limit`).
+    func timeUntil(_ client: SNMPClient, _ oid: String, is value: String, limit: Duration) throws -> Duration? {
+        let start = ContinuousClock.now
+        let reached = try eventually(timeout: limit) { try client.get([oid]).first?.value == value }
+        return reached ? ContinuousClock.now - start : nil
+    }
+
+    @Test func lifecycleEventsShowWithinASecond() throws {
+        let running = try start(pollInterval: 300)
+        let client = running.client
+        let virsh = Virsh(uri: try #require(RealLibvirtd.uri))
+        let state = Subtree.domainColumn(4) + "." + (try domainIndex("spare", client))
+        for (command, expected) in [("start", "1"), ("suspend", "3"), ("resume", "1"), ("destroy", "5")] {
+            _ = try virsh.run([command, "spare"])
+            let took = try timeUntil(client, state, is: expected, limit: .seconds(5))
+            #expect(took != nil && took! < .seconds(1), "after virsh \(command): state \(expected) took \(String(describing: took))")
+        }
+    }
+
+    @Test func aRestartedLibvirtdIsReconnectedFiveTimesWithoutLeaking() throws {
+        let running = try start(pollInterval: 2)
+        let (agent, client) = (running.agent, running.client)
+        let domains = try client.get([Subtree.domainCount]).first?.value
+        var rss: [Int] = []
+        for round in 1...5 {
+            try RealLibvirtd.stopDaemon()
+            #expect(try timeUntil(client, Subtree.connectionStatus, is: "2", limit: .seconds(20)) != nil,
+                    "round \(round): disconnected(2) shown")
+            #expect(try client.get([Subtree.domainCount]).first?.value == domains, "the last data is still served")
+            try RealLibvirtd.startDaemon()
+            #expect(try timeUntil(client, Subtree.connectionStatus, is: "1", limit: .seconds(4)) != nil,
+                    "round \(round): connected again within 2 poll intervals")
+            rss.append(RealLibvirtd.residentKiB(of: agent.process.pid))
+        }
+        #expect(agent.process.isRunning)
+        print("agent RSS after each libvirtd restart (KiB): \(rss)")
+        #expect(rss.last! < rss.first! + 4096, "RSS grew from \(rss.first!) to \(rss.last!) KiB")
+    }
+
+    @Test func aFrozenLibvirtdNeverDelaysAnAnswer() throws {
+        let running = try start(pollInterval: 1, extra: ["--poll-deadline", "2"])
+        let (agent, client) = (running.agent, running.client)
+        let pid = try RealLibvirtd.daemonPID()
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        var slowest: Duration = .zero
+        let freeze = ContinuousClock.now
+        var sawUnresponsive = false
+        while ContinuousClock.now - freeze < .seconds(6) {
+            let asked = ContinuousClock.now
+            let answer = try client.get([Subtree.connectionStatus, Subtree.domainCount])
+            slowest = max(slowest, ContinuousClock.now - asked)
+            #expect(answer.count == 2 && answer.allSatisfy(\.isValue))
+            if answer.first?.value == "4" { sawUnresponsive = true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        print("slowest snmpget (process start included) while libvirtd was frozen: \(slowest)")
+        #expect(sawUnresponsive, "virtHostConnectionStatus became unresponsive(4)")
+        #expect(slowest < .seconds(1))
+        let age = UInt64(try client.get([Subtree.scalar(16)]).first?.value ?? "") ?? 0
+        #expect(age >= 3, "virtHostDataAge counts the freeze: \(age) s")
+        kill(pid, SIGCONT)
+        #expect(try timeUntil(client, Subtree.connectionStatus, is: "1", limit: .seconds(25)) != nil,
+                "connected again after SIGCONT")
+        #expect(agent.process.isRunning)
+    }
+
+    @Test func agentStartedBeforeLibvirtdConverges() throws {
+        try RealLibvirtd.stopDaemon()
+        let folder = try TestWorld.scratchFolder()
+        let master = try SNMPMaster(folder: folder)
+        let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
+                                     extra: ["--poll-interval", "2"])
+        try agent.waitUntilServing(through: master, status: 2)
+        try RealLibvirtd.startDaemon()
+        try agent.waitUntilServing(through: master, status: 1)
+        #expect(try SNMPClient(target: master.target).get([Subtree.domainCount]).first?.value == "3")
+    }
+}
+}
+
+extension RealLibvirtd {
+    static func daemonPID() throws -> pid_t {
+        let text = try String(contentsOfFile: "/run/libvirtd.pid", encoding: .utf8)
+        return try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    /// Stops the namespace's libvirtd (its QEMU domains keep running) and waits until it is gone.
+    static func stopDaemon() throws {
+        let pid = try daemonPID()
+        kill(pid, SIGTERM)
+        _ = eventually(timeout: .seconds(10)) { kill(pid, 0) != 0 }
+    }
+
+    static func startDaemon() throws {
+        let result = try Command.run("libvirtd", ["-d"])
+        guard result.status == 0 else { throw HarnessError("libvirtd -d failed: \(result.stderr)") }
+        _ = try eventually(timeout: .seconds(10)) {
+            try Command.run("virsh", ["-q", "-c", "qemu:///system", "version"]).status == 0
+        }
+    }
+
+    static func residentKiB(of pid: pid_t) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+}
