@@ -52,5 +52,12 @@ let package = Package(
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel"]),
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
         .testTarget(name: "EndToEndTests", dependencies: ["MIB"]),
+
+        // libFuzzer target over header parsing and chain walking (scripts/fuzz); a
+        // plain build makes it a replayer of saved inputs.
+        .executableTarget(name: "InspectorFuzz", dependencies: ["ImageInspector"], path: "Fuzz/InspectorFuzz"),
+        // Layers per second, cold and warm cache, against bare stat (scripts/bench-inspect).
+        .executableTarget(name: "inspector-benchmark", dependencies: ["ImageInspector"],
+                          path: "Benchmarks/InspectorBenchmark"),
     ]
 )
