@@ -41,6 +41,8 @@ public final class Subagent {
     private let store: ViewStore
     private let logger: Logger
     private static let stopRequested = Atomic<Bool>(false)
+    /// Notifications other threads handed over; only the net-snmp thread sends them.
+    private static let pending = Mutex<[Notification]>([])
 
     /// Initialises net-snmp as a subagent and registers `root`, answered from `store`.
     public init(configuration: Configuration, root: OID, store: ViewStore, logger: Logger) throws {
@@ -70,9 +72,48 @@ public final class Subagent {
         }
         while !Self.stopRequested.load(ordering: .acquiring) {
             _ = cagentx_process(1)
+            sendPending()
         }
         logger.info("stopping: unregistering from the master agent")
         cagentx_shutdown(configuration.name)
+    }
+
+    /// Queues notifications for the net-snmp thread, which sends them at once.
+    /// Safe to call from any thread.
+    public static func send(_ notifications: [Notification]) {
+        guard !notifications.isEmpty else { return }
+        pending.withLock { $0 += notifications }
+        cagentx_wake()
+    }
+
+    private func sendPending() {
+        let notifications = Self.pending.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for notification in notifications {
+            notification.oid.components.withUnsafeBufferPointer { cagentx_notification_begin($0.baseAddress, $0.count) }
+            for varbind in notification.varbinds { add(varbind) }
+            cagentx_notification_send()
+            logger.debug("sent notification", metadata: ["oid": "\(notification.oid)"])
+        }
+    }
+
+    private func add(_ varbind: MIBView.Cell) {
+        varbind.oid.components.withUnsafeBufferPointer { name in
+            let (base, count) = (name.baseAddress, name.count)
+            switch varbind.value {
+            case .integer(let v): cagentx_notification_add_integer(base, count, CAGENTX_INTEGER, Int64(v))
+            case .counter32(let v): cagentx_notification_add_integer(base, count, CAGENTX_COUNTER32, Int64(v))
+            case .gauge32(let v): cagentx_notification_add_integer(base, count, CAGENTX_GAUGE32, Int64(v))
+            case .timeTicks(let v): cagentx_notification_add_integer(base, count, CAGENTX_TIMETICKS, Int64(v))
+            case .counter64(let v): cagentx_notification_add_counter64(base, count, v)
+            case .octets(let bytes):
+                bytes.withUnsafeBufferPointer { cagentx_notification_add_octets(base, count, $0.baseAddress, $0.count) }
+            case .objectIdentifier:
+                break  // no notification of this module carries one
+            }
+        }
     }
 
     /// Makes `run()` return. Safe to call from any thread and from a signal handler.

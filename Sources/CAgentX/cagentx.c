@@ -219,3 +219,57 @@ void cagentx_reply_exception(cagentx_request *request, enum cagentx_exception ex
     int code = exception == CAGENTX_NO_SUCH_INSTANCE ? SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT;
     netsnmp_set_request_error(request->info, request->request, code);
 }
+
+// The notification being built: snmpTrapOID.0 first, then its objects.
+static netsnmp_variable_list *notification;
+
+static void to_oid(oid *out, const uint32_t *in, size_t *length) {
+    if (*length > MAX_OID_LEN)
+        *length = MAX_OID_LEN;
+    for (size_t i = 0; i < *length; i++)
+        out[i] = in[i];
+}
+
+void cagentx_notification_begin(const uint32_t *trap, size_t length) {
+    static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+    snmp_free_varbind(notification);
+    notification = NULL;
+    oid value[MAX_OID_LEN];
+    to_oid(value, trap, &length);
+    snmp_varlist_add_variable(&notification, snmp_trap_oid, OID_LENGTH(snmp_trap_oid), ASN_OBJECT_ID,
+                              (u_char *)value, length * sizeof(oid));
+}
+
+void cagentx_notification_add_integer(const uint32_t *name, size_t name_length,
+                                      enum cagentx_type type, int64_t value) {
+    oid n[MAX_OID_LEN];
+    to_oid(n, name, &name_length);
+    if (type == CAGENTX_INTEGER) {
+        long v = (long)value;
+        snmp_varlist_add_variable(&notification, n, name_length, (u_char)type, (u_char *)&v, sizeof v);
+    } else {
+        u_long v = (u_long)value;
+        snmp_varlist_add_variable(&notification, n, name_length, (u_char)type, (u_char *)&v, sizeof v);
+    }
+}
+
+void cagentx_notification_add_counter64(const uint32_t *name, size_t name_length, uint64_t value) {
+    oid n[MAX_OID_LEN];
+    to_oid(n, name, &name_length);
+    struct counter64 v = { .high = value >> 32, .low = value & 0xffffffffu };
+    snmp_varlist_add_variable(&notification, n, name_length, ASN_COUNTER64, (u_char *)&v, sizeof v);
+}
+
+void cagentx_notification_add_octets(const uint32_t *name, size_t name_length,
+                                     const uint8_t *bytes, size_t length) {
+    oid n[MAX_OID_LEN];
+    to_oid(n, name, &name_length);
+    snmp_varlist_add_variable(&notification, n, name_length, ASN_OCTET_STR, bytes, length);
+}
+
+void cagentx_notification_send(void) {
+    if (notification != NULL)
+        send_v2trap(notification);
+    snmp_free_varbind(notification);
+    notification = NULL;
+}

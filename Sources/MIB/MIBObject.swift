@@ -6,6 +6,8 @@ public struct MIBObject: Sendable, Equatable {
     public enum Access: String, Sendable {
         case notAccessible = "not-accessible"
         case readOnly = "read-only"
+        /// Carried in notifications only, never served.
+        case accessibleForNotify = "accessible-for-notify"
     }
 
     public var name: String

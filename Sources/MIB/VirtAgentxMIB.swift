@@ -70,10 +70,17 @@ public enum VirtAgentxMIB {
             MIBObject(name: $0.name, oid: hostRoot.appending($0.subID), kind: .scalar,
                       syntax: $0.syntax, access: .readOnly)
         }
-        return (scalars + tables.flatMap { $0.objects(under: objectsRoot) }).sorted { $0.oid < $1.oid }
+        let notifyOnly = [
+            MIBObject(name: "virtNotifyPreviousChainHealth", oid: NotificationObjects.previousChainHealth,
+                      kind: .scalar, syntax: Syntaxes.chainCondition, access: .accessibleForNotify),
+            MIBObject(name: "virtNotifyPoolFullThreshold", oid: NotificationObjects.poolFullThreshold,
+                      kind: .scalar, syntax: .unsigned32, access: .accessibleForNotify),
+        ]
+        return (scalars + tables.flatMap { $0.objects(under: objectsRoot) } + notifyOnly).sorted { $0.oid < $1.oid }
     }()
 
-    private static let accessibleOIDs = objects.filter { $0.access != .notAccessible }.map(\.oid)
+    /// What GET and GETNEXT may answer for.
+    private static let accessibleOIDs = objects.filter { $0.access == .readOnly }.map(\.oid)
 
     /// The view that serves `snapshot`.
     public static func view(of snapshot: Snapshot) -> MIBView {

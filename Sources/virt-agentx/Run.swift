@@ -49,6 +49,15 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-state"), help: "Keep row indexes in memory only (they restart from 1 with the agent).")
     var noState = false
 
+    @Option(name: .customLong("no-notify"),
+            help: ArgumentHelp("A notification kind not to send: domain-state, chain-health, pool-state, pool-full or connection (repeatable).",
+                               valueName: "kind"))
+    var disabledNotifications: [String] = []
+
+    @Option(name: .customLong("pool-full-threshold"),
+            help: ArgumentHelp("Pool usage (percent of capacity) that sends virtPoolNearlyFull (1-100).", valueName: "percent"))
+    var poolFullThreshold: UInt32 = 90
+
     @Flag(name: [.short, .long], help: "Stay in the foreground and log to stderr (default: detach and log to syslog).")
     var foreground = false
 
@@ -63,6 +72,12 @@ struct Run: ParsableCommand {
         }
         guard (1...3_600).contains(pingInterval) else {
             throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
+        }
+        for kind in disabledNotifications where NotificationKinds.names[kind] == nil {
+            throw ValidationError("--no-notify takes one of \(NotificationKinds.names.keys.sorted().joined(separator: ", ")), not '\(kind)'.")
+        }
+        guard (1...100).contains(poolFullThreshold) else {
+            throw ValidationError("--pool-full-threshold must be between 1 and 100 percent, not \(poolFullThreshold).")
         }
         if stateDirectory.isEmpty {
             throw ValidationError("--state-dir needs a folder; use --no-state to keep row indexes in memory only.")
@@ -94,13 +109,17 @@ struct Run: ParsableCommand {
             throw ExitCode.failure
         }
 
+        let notifier = Notifier(kinds: NotificationKinds.all.subtracting(
+                                    NotificationKinds(disabledNotifications.compactMap { NotificationKinds.names[$0] })),
+                                poolFullPercent: poolFullThreshold)
         let collector = Collector(
             configuration: .init(uri: connect, pollInterval: .seconds(pollInterval),
                                  stateFolder: noState ? nil : URL(fileURLWithPath: stateDirectory),
                                  pollDeadline: .seconds(pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
-        ) { snapshot in
+        ) { [notifier] snapshot in
             store.publish(VirtAgentxMIB.view(of: snapshot))
+            Subagent.send(notifier.notifications(for: snapshot))
         }
         collector.start()
 

@@ -9,6 +9,7 @@ extension RealLibvirtdTests {
 @Suite struct Faults {
     /// snmpd and the agent, alive for as long as this value is.
     struct Running {
+        let traps: TrapReceiver
         let master: SNMPMaster
         let agent: AgentProcess
         var client: SNMPClient { SNMPClient(target: master.target) }
@@ -17,11 +18,12 @@ extension RealLibvirtdTests {
     /// Starts snmpd and the agent; `pollInterval` long enough that only events explain a quick change.
     func start(pollInterval: Int, extra: [String] = []) throws -> Running {
         let folder = try TestWorld.scratchFolder()
-        let master = try SNMPMaster(folder: folder)
+        let traps = try TrapReceiver(folder: folder)
+        let master = try SNMPMaster(folder: folder, trapSink: traps.port)
         let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
                                      extra: ["--poll-interval", "\(pollInterval)"] + extra)
         try agent.waitUntilServing(through: master)
-        return Running(master: master, agent: agent)
+        return Running(traps: traps, master: master, agent: agent)
     }
 
     func domainIndex(_ name: String, _ client: SNMPClient) throws -> String {
@@ -40,11 +42,20 @@ extension RealLibvirtdTests {
         let running = try start(pollInterval: 300)
         let client = running.client
         let virsh = Virsh(uri: try #require(RealLibvirtd.uri))
-        let state = Subtree.domainColumn(4) + "." + (try domainIndex("spare", client))
+        let index = try domainIndex("spare", client)
+        let state = Subtree.domainColumn(4) + "." + index
         for (command, expected) in [("start", "1"), ("suspend", "3"), ("resume", "1"), ("destroy", "5")] {
             _ = try virsh.run([command, "spare"])
             let took = try timeUntil(client, state, is: expected, limit: .seconds(5))
-            #expect(took != nil && took! < .seconds(1), "after virsh \(command): state \(expected) took \(String(describing: took))")
+            let pollTook = try client.get([Subtree.scalar(8)]).first?.value ?? "?"
+            #expect(took != nil && took! < .seconds(1),
+                    "after virsh \(command): state \(expected) took \(String(describing: took)); the last poll took \(pollTook) ms")
+            // virtDomainStateChange, with the row's objects under spare's index.
+            let trap = running.traps.waitFor("1.3.6.1.4.1.32473.0.1") { varbinds in
+                varbinds.contains { $0.oid == state && $0.value == expected }
+            }
+            #expect(trap?.contains { $0.oid == Subtree.domainColumn(2) + "." + index && $0.value == "spare" } == true,
+                    "virtDomainStateChange after virsh \(command): \(running.traps.notifications())")
         }
     }
 
@@ -61,6 +72,9 @@ extension RealLibvirtdTests {
             try RealLibvirtd.startDaemon()
             #expect(try timeUntil(client, Subtree.connectionStatus, is: "1", limit: .seconds(4)) != nil,
                     "round \(round): connected again within 2 poll intervals")
+            let traps = running.traps.notifications().map(\.oid)
+            #expect(traps.filter { $0 == "1.3.6.1.4.1.32473.0.5" }.count == round, "virtLibvirtConnectionLost per restart")
+            #expect(traps.filter { $0 == "1.3.6.1.4.1.32473.0.6" }.count == round, "virtLibvirtConnectionRestored per restart")
             rss.append(RealLibvirtd.residentKiB(of: agent.process.pid))
         }
         #expect(agent.process.isRunning)

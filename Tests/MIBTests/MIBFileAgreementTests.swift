@@ -163,7 +163,13 @@ struct SmidumpModule {
                 typedefName = nil
             case "access":
                 let access = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                update { $0.access = access == "readonly" ? "read-only" : "not-accessible" }
+                update {
+                    $0.access = switch access {
+                    case "readonly": "read-only"
+                    case "notifyonly": "accessible-for-notify"
+                    default: "not-accessible"
+                    }
+                }
             case "scalar", "table", "row", "column":
                 open.removeLast()
             default: break

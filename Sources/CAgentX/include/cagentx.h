@@ -87,4 +87,16 @@ void cagentx_reply_oid(cagentx_request *request, const uint32_t *name, size_t na
 /// Answers a GET with noSuchObject or noSuchInstance.
 void cagentx_reply_exception(cagentx_request *request, enum cagentx_exception exception);
 
+/// Notifications, built one varbind at a time and sent from the net-snmp
+/// thread: begin with the notification's OID, add its objects (with their
+/// row indexes), then send. The master adds sysUpTime.0.
+void cagentx_notification_begin(const uint32_t *oid, size_t length);
+void cagentx_notification_add_integer(const uint32_t *name, size_t name_length,
+                                      enum cagentx_type type, int64_t value);
+void cagentx_notification_add_counter64(const uint32_t *name, size_t name_length, uint64_t value);
+void cagentx_notification_add_octets(const uint32_t *name, size_t name_length,
+                                     const uint8_t *bytes, size_t length);
+/// Sends the notification begun last (send_v2trap) and frees its varbinds.
+void cagentx_notification_send(void);
+
 #endif

@@ -9,10 +9,14 @@ final class SNMPMaster {
     var target: String { "127.0.0.1:\(port)" }
     private var process: ChildProcess?
 
+    /// Where snmpd forwards notifications (`trap2sink`), if anywhere.
+    let trapSink: UInt16?
+
     /// Starts snmpd and waits until it answers.
-    init(folder: URL, port: UInt16? = nil) throws {
+    init(folder: URL, port: UInt16? = nil, trapSink: UInt16? = nil) throws {
         self.folder = folder
         self.port = try port ?? TestWorld.freeUDPPort()
+        self.trapSink = trapSink
         try start()
     }
 
@@ -26,6 +30,7 @@ final class SNMPMaster {
             agentXSocket  \(socket)
             agentXPerms   0660 0700
             rocommunity   public 127.0.0.1
+            \(trapSink.map { "trap2sink     udp:127.0.0.1:\($0) public" } ?? "")
 
             """.write(to: config, atomically: true, encoding: .utf8)
         process = try ChildProcess(
