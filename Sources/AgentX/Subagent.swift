@@ -6,7 +6,8 @@ import Synchronization
 /// An AgentX subagent serving one subtree from a `ViewStore`.
 ///
 /// net-snmp is not thread-safe: create, run and shut down a `Subagent` on one
-/// thread. Other threads only publish views to the store and call `stop()`.
+/// thread. Other threads only publish views, queue notifications, and call
+/// `stop()` or `reloadConfiguration()`.
 public final class Subagent {
     public struct Configuration: Sendable {
         /// Names net-snmp's configuration file (`NAME.conf`) and the registration.
@@ -15,11 +16,15 @@ public final class Subagent {
         public var agentxSocket: String?
         /// Seconds between AgentX pings; a failed ping makes the subagent reconnect.
         public var pingInterval: Int
+        /// Whether `pingInterval` was given on the command line (it then wins over the file).
+        public var pingFromCommandLine: Bool
 
-        public init(name: String = "virt-agentx", agentxSocket: String? = nil, pingInterval: Int = 5) {
+        public init(name: String = "virt-agentx", agentxSocket: String? = nil, pingInterval: Int = 5,
+                    pingFromCommandLine: Bool = false) {
             self.name = name
             self.agentxSocket = agentxSocket
             self.pingInterval = pingInterval
+            self.pingFromCommandLine = pingFromCommandLine
         }
     }
 
@@ -53,8 +58,10 @@ public final class Subagent {
                            forwardNetSNMPLog, announceMasterSession) == 0 else {
             throw Failure.initialisation(configuration.name)
         }
-        // init_agent resets the ping interval, so it is set after cagentx_init.
+        // init_agent resets the ping interval, so it is set after cagentx_init;
+        // command-line values are applied again after every configuration read.
         cagentx_set_ping_interval(Int32(configuration.pingInterval))
+        cagentx_command_line(configuration.agentxSocket, Int32(configuration.pingFromCommandLine ? configuration.pingInterval : 0))
         let context = Unmanaged.passUnretained(store).toOpaque()
         let status = root.components.withUnsafeBufferPointer {
             cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
@@ -62,17 +69,30 @@ public final class Subagent {
         guard status == 0 else { throw Failure.registration(root) }
     }
 
-    /// Connects to the master and serves requests until `stop()` is called.
-    public func run() {
+    private static let reloadRequested = Atomic<Bool>(false)
+
+    /// Reads the configuration files and connects to the master (or starts retrying).
+    public func connect() {
         cagentx_start(configuration.name)
         if cagentx_is_connected() == 0 {
             logger.warning("AgentX master not reachable yet; retrying every \(configuration.pingInterval) s",
                            metadata: ["agentx-socket": "\(configuration.agentxSocket ?? "net-snmp default")",
                                       "fix": "start snmpd with 'master agentx' and a matching agentXSocket"])
         }
+    }
+
+    /// Serves requests until `stop()` is called. On `reloadConfiguration()`,
+    /// `beforeReload` runs, net-snmp reads the files again, then `reload` runs,
+    /// all on this thread.
+    public func serve(beforeReload: () -> Void, reload: () -> Void) {
         while !Self.stopRequested.load(ordering: .acquiring) {
             _ = cagentx_process(1)
             sendPending()
+            if Self.reloadRequested.exchange(false, ordering: .acquiringAndReleasing) {
+                beforeReload()
+                cagentx_reread_config()
+                reload()
+            }
         }
         logger.info("stopping: unregistering from the master agent")
         cagentx_shutdown(configuration.name)
@@ -116,7 +136,13 @@ public final class Subagent {
         }
     }
 
-    /// Makes `run()` return. Safe to call from any thread and from a signal handler.
+    /// Asks the net-snmp thread to read the configuration files again (SIGHUP).
+    public static func reloadConfiguration() {
+        reloadRequested.store(true, ordering: .releasing)
+        cagentx_wake()
+    }
+
+    /// Makes `serve(reload:)` return. Safe to call from any thread and from a signal handler.
     public static func stop() {
         stopRequested.store(true, ordering: .releasing)
         cagentx_wake()

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -272,4 +273,48 @@ void cagentx_notification_send(void) {
         send_v2trap(notification);
     snmp_free_varbind(notification);
     notification = NULL;
+}
+
+static cagentx_config_fn config_fn;
+static char *command_line_socket;
+static int command_line_ping;
+
+static void parse_config(const char *token, char *line) {
+    if (config_fn != NULL)
+        config_fn(token, line);
+}
+
+int cagentx_config_token(const char *token, const char *usage, cagentx_config_fn fn) {
+    config_fn = fn;
+    return register_app_config_handler(token, parse_config, NULL, usage) != NULL ? 0 : -1;
+}
+
+void cagentx_config_error(const char *message) {
+    config_perror(message);
+}
+
+void cagentx_config_file(const char *path) {
+    netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_OPTIONALCONFIG, path);
+}
+
+// Runs before the subagent connects (highest priority), after the files are read.
+static int apply_command_line(int major, int minor, void *server_arg, void *client_arg) {
+    (void)major; (void)minor; (void)server_arg; (void)client_arg;
+    if (command_line_socket != NULL)
+        netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, command_line_socket);
+    if (command_line_ping > 0)
+        netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, command_line_ping);
+    return SNMP_ERR_NOERROR;
+}
+
+void cagentx_command_line(const char *agentx_socket, int ping_interval) {
+    free(command_line_socket);
+    command_line_socket = agentx_socket != NULL ? strdup(agentx_socket) : NULL;
+    command_line_ping = ping_interval;
+    netsnmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG, apply_command_line, NULL,
+                              NETSNMP_CALLBACK_HIGHEST_PRIORITY);
+}
+
+void cagentx_reread_config(void) {
+    update_config();
 }

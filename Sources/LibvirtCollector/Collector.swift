@@ -32,7 +32,8 @@ public final class Collector: @unchecked Sendable {
     /// Events coalesced into one refresh within this window.
     static let debounce: Duration = .milliseconds(100)
 
-    private let configuration: Configuration
+    /// Poll interval and deadline may change (SIGHUP): read and written under `wakeup`.
+    private var configuration: Configuration
     private let logger: Logger
     private let publish: @Sendable (Snapshot) -> Void
     // The collector thread's own state.
@@ -86,6 +87,16 @@ public final class Collector: @unchecked Sendable {
         wakeup.unlock()
     }
 
+    /// New poll interval and deadline, from the next wait on.
+    public func update(pollInterval: Duration, pollDeadline: Duration) {
+        wakeup.lock()
+        configuration.pollInterval = pollInterval
+        configuration.pollDeadline = pollDeadline
+        wakeup.broadcast()
+        wakeup.unlock()
+    }
+
+
     /// Called on libvirt's event thread: schedule a refresh soon, never call libvirt here.
     func requestRefresh(_ reason: ChangeReason) {
         wakeup.lock()
@@ -97,8 +108,9 @@ public final class Collector: @unchecked Sendable {
     }
 
     private func loop() {
-        var nextPoll = ContinuousClock.now
-        while let dropConnection = waitForTurn(nextPoll: nextPoll) {
+        var lastPoll: ContinuousClock.Instant?
+        var connected = true
+        while let dropConnection = waitForTurn(after: lastPoll, connected: connected) {
             if dropConnection {
                 logger.warning("libvirt closed the connection; reconnecting")
                 poller.close()
@@ -108,8 +120,8 @@ public final class Collector: @unchecked Sendable {
             setPollStarted(nil, published: snapshot)
             publish(snapshot)
             saveIndexesIfChanged()
-            let wait = snapshot.host.connection == .connected ? configuration.pollInterval : reconnectDelay
-            nextPoll = ContinuousClock.now + wait
+            lastPoll = ContinuousClock.now
+            connected = snapshot.host.connection == .connected
         }
         poller.close()
         wakeup.lock()
@@ -118,12 +130,16 @@ public final class Collector: @unchecked Sendable {
         wakeup.unlock()
     }
 
-    /// Sleeps until the next poll or an event's refresh; nil when stopping, else
-    /// whether the connection must be dropped first.
-    private func waitForTurn(nextPoll: ContinuousClock.Instant) -> Bool? {
+    /// Sleeps until the next poll is due (the interval after the last one, or the
+    /// reconnect delay while disconnected; an interval changed meanwhile counts)
+    /// or an event's refresh; nil when stopping, else whether to drop the connection first.
+    private func waitForTurn(after lastPoll: ContinuousClock.Instant?, connected: Bool) -> Bool? {
+        let retry = reconnectDelay
         wakeup.lock()
         defer { wakeup.unlock() }
         while !stopping {
+            let nextPoll = lastPoll.map { $0 + (connected ? configuration.pollInterval : min(retry, configuration.pollInterval)) }
+                ?? ContinuousClock.now
             let due = refreshDue.map { min($0, nextPoll) } ?? nextPoll
             let now = ContinuousClock.now
             if now >= due {
@@ -136,10 +152,10 @@ public final class Collector: @unchecked Sendable {
         return nil
     }
 
-    /// 1 s after the first failure, doubling, never longer than the poll interval.
+    /// 1 s after the first failure, doubling (the poll interval caps it).
     private var reconnectDelay: Duration {
         let failures = min(poller.consecutiveFailures, 16)
-        return min(.seconds(1 << max(0, failures - 1)), configuration.pollInterval)
+        return .seconds(1 << max(0, failures - 1))
     }
 
     private func setPollStarted(_ instant: ContinuousClock.Instant?, published: Snapshot? = nil) {

@@ -13,8 +13,11 @@ struct Run: ParsableCommand {
         discussion: """
             Connects to libvirt read-only, polls it on a background thread and answers SNMP \
             requests from the last complete poll, so a slow libvirt never delays an answer. \
-            The master needs 'master agentx' in its snmpd.conf. SIGTERM or SIGINT stops the \
-            agent cleanly (it unregisters and exits 0).
+            The master needs 'master agentx' in its snmpd.conf. Settings may also come from \
+            virt-agentx.conf in net-snmp's configuration path (/etc/snmp), with the keywords \
+            connect, pollInterval, pollDeadline, stateDir, noNotify and poolFullThreshold \
+            (and net-snmp's agentXSocket, agentxPingInterval); flags win. SIGHUP reads it \
+            again; SIGTERM or SIGINT stops the agent cleanly (it unregisters and exits 0).
             """)
 
     @Option(name: [.short, .customLong("connect")],
@@ -28,23 +31,23 @@ struct Run: ParsableCommand {
     var agentxSocket: String?
 
     @Option(name: .customLong("poll-interval"),
-            help: ArgumentHelp("Seconds between libvirt polls (1-86400).", valueName: "seconds"))
-    var pollInterval: Int = 30
+            help: ArgumentHelp("Seconds between libvirt polls (1-86400; default 30).", valueName: "seconds"))
+    var pollInterval: Int?
 
     @Option(name: .customLong("poll-deadline"),
-            help: ArgumentHelp("Seconds a poll may run before the data is marked unresponsive (1-3600).",
+            help: ArgumentHelp("Seconds a poll may run before the data is marked unresponsive (1-3600; default 20).",
                                valueName: "seconds"))
-    var pollDeadline: Int = 20
+    var pollDeadline: Int?
 
     @Option(name: .customLong("agentx-ping-interval"),
-            help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600).",
+            help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600; default 5).",
                                valueName: "seconds"))
-    var pingInterval: Int = 5
+    var pingInterval: Int?
 
     @Option(name: .customLong("state-dir"),
-            help: ArgumentHelp("Folder where row indexes are kept across restarts, like snmpd's persistent folder.",
+            help: ArgumentHelp("Folder where row indexes are kept across restarts, like snmpd's persistent folder (default /var/lib/virt-agentx).",
                                valueName: "folder"))
-    var stateDirectory = "/var/lib/virt-agentx"
+    var stateDirectory: String?
 
     @Flag(name: .customLong("no-state"), help: "Keep row indexes in memory only (they restart from 1 with the agent).")
     var noState = false
@@ -55,35 +58,45 @@ struct Run: ParsableCommand {
     var disabledNotifications: [String] = []
 
     @Option(name: .customLong("pool-full-threshold"),
-            help: ArgumentHelp("Pool usage (percent of capacity) that sends virtPoolNearlyFull (1-100).", valueName: "percent"))
-    var poolFullThreshold: UInt32 = 90
+            help: ArgumentHelp("Pool usage (percent of capacity) that sends virtPoolNearlyFull (1-100; default 90).", valueName: "percent"))
+    var poolFullThreshold: UInt32?
+
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
+                               valueName: "file"))
+    var configFile: String?
 
     @Flag(name: [.short, .long], help: "Stay in the foreground and log to stderr (default: detach and log to syslog).")
     var foreground = false
 
     @OptionGroup var logging: LoggingOptions
 
+    /// The flags as settings, each checked by the same rules as the configuration file.
+    func commandLine(over base: AgentSettings) throws -> AgentSettings {
+        var settings = base
+        var given: [(flag: String, keyword: String, value: String)] = []
+        if let connect { given.append(("--connect", "connect", connect)) }
+        if let pollInterval { given.append(("--poll-interval", "pollInterval", "\(pollInterval)")) }
+        if let pollDeadline { given.append(("--poll-deadline", "pollDeadline", "\(pollDeadline)")) }
+        if let stateDirectory { given.append(("--state-dir", "stateDir", stateDirectory)) }
+        if noState { given.append(("--no-state", "stateDir", "none")) }
+        for kind in disabledNotifications { given.append(("--no-notify", "noNotify", kind)) }
+        if let poolFullThreshold { given.append(("--pool-full-threshold", "poolFullThreshold", "\(poolFullThreshold)")) }
+        for (flag, keyword, value) in given {
+            if let problem = settings.apply(keyword, value) {
+                throw ValidationError("\(flag): \(problem).")
+            }
+        }
+        return settings
+    }
+
     func validate() throws {
-        guard (1...86_400).contains(pollInterval) else {
-            throw ValidationError("--poll-interval must be between 1 and 86400 seconds, not \(pollInterval).")
-        }
-        guard (1...3_600).contains(pollDeadline) else {
-            throw ValidationError("--poll-deadline must be between 1 and 3600 seconds, not \(pollDeadline).")
-        }
-        guard (1...3_600).contains(pingInterval) else {
+        _ = try commandLine(over: AgentSettings())
+        if let pingInterval, !(1...3_600).contains(pingInterval) {
             throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
         }
-        for kind in disabledNotifications where NotificationKinds.names[kind] == nil {
-            throw ValidationError("--no-notify takes one of \(NotificationKinds.names.keys.sorted().joined(separator: ", ")), not '\(kind)'.")
-        }
-        guard (1...100).contains(poolFullThreshold) else {
-            throw ValidationError("--pool-full-threshold must be between 1 and 100 percent, not \(poolFullThreshold).")
-        }
-        if stateDirectory.isEmpty {
-            throw ValidationError("--state-dir needs a folder; use --no-state to keep row indexes in memory only.")
-        }
-        if let connect, connect.isEmpty {
-            throw ValidationError("--connect needs a libvirt URI such as qemu:///system or test:///default.")
+        if let configFile, !FileManager.default.isReadableFile(atPath: configFile) {
+            throw ValidationError("--config: cannot read \(configFile); give a readable file or leave the option out.")
         }
     }
 
@@ -97,25 +110,34 @@ struct Run: ParsableCommand {
         logging.bootstrap(toSyslog: !foreground)
         let logger = Logger(label: "virt-agentx")
 
-        let uri = connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
-        let store = ViewStore(VirtAgentxMIB.view(of: .empty(uri: uri ?? "")))
+        let store = ViewStore(VirtAgentxMIB.view(of: .empty(uri: connect ?? "")))
         let subagent: Subagent
         do {
             subagent = try Subagent(
-                configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval),
+                configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval ?? 5,
+                                     pingFromCommandLine: pingInterval != nil),
                 root: VirtAgentxMIB.root, store: store, logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure
         }
+        // Registered once net-snmp knows the application (init_agent), read by connect().
+        let fileSettings = FileSettings()
+        ConfigurationFile.register(AgentSettings.keywords) { keyword, value in fileSettings.apply(keyword, value) }
+        if let configFile { ConfigurationFile.alsoRead(configFile) }
+        subagent.connect()   // reads the configuration files
+        guard ConfigurationFile.takeFailures() == 0 else {
+            logger.critical("the configuration has errors (each is logged above with its file and line); fix them and start again")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let settings = try commandLine(over: fileSettings.current)
+        let uri = settings.connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
 
-        let notifier = Notifier(kinds: NotificationKinds.all.subtracting(
-                                    NotificationKinds(disabledNotifications.compactMap { NotificationKinds.names[$0] })),
-                                poolFullPercent: poolFullThreshold)
+        let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: settings.poolFullThreshold)
         let collector = Collector(
-            configuration: .init(uri: connect, pollInterval: .seconds(pollInterval),
-                                 stateFolder: noState ? nil : URL(fileURLWithPath: stateDirectory),
-                                 pollDeadline: .seconds(pollDeadline)),
+            configuration: .init(uri: settings.connect, pollInterval: .seconds(settings.pollInterval),
+                                 stateFolder: settings.stateDirectory.map { URL(fileURLWithPath: $0) },
+                                 pollDeadline: .seconds(settings.pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
             store.publish(VirtAgentxMIB.view(of: snapshot))
@@ -123,17 +145,32 @@ struct Run: ParsableCommand {
         }
         collector.start()
 
-        let signals = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { Subagent.stop() }
-            source.resume()
-            return source
-        }
+        let signals = [(SIGTERM, Subagent.stop), (SIGINT, Subagent.stop), (SIGHUP, Subagent.reloadConfiguration)]
+            .map { number, action in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { action() }
+                source.resume()
+                return source
+            }
         logger.info("serving", metadata: ["subtree": "\(VirtAgentxMIB.root)",
                                           "libvirt": "\(uri ?? "default")",
-                                          "poll-interval": "\(pollInterval)s"])
-        subagent.run()
+                                          "poll-interval": "\(settings.pollInterval)s"])
+        var applied = settings
+        subagent.serve(beforeReload: fileSettings.reset) {
+            // SIGHUP: the files were read again; the flags still win.
+            guard ConfigurationFile.takeFailures() == 0, let reloaded = try? commandLine(over: fileSettings.current) else {
+                logger.error("the configuration has errors (logged above); keeping the settings in use")
+                return
+            }
+            collector.update(pollInterval: .seconds(reloaded.pollInterval), pollDeadline: .seconds(reloaded.pollDeadline))
+            notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: reloaded.poolFullThreshold)
+            if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory {
+                logger.warning("a new libvirt URI or state folder takes effect at the next start")
+            }
+            logger.info("configuration read again", metadata: ["poll-interval": "\(reloaded.pollInterval)s"])
+            applied = reloaded
+        }
         collector.stop(waitingAtMost: .seconds(5))
         signals.forEach { $0.cancel() }
         logger.info("stopped")

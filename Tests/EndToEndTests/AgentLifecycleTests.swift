@@ -112,3 +112,50 @@ import Testing
         #expect(agent.process.output.contains("cannot save row indexes"))
     }
 }
+
+/// virt-agentx.conf, read through net-snmp's parser: bad lines stop the agent
+/// with their file and line, SIGHUP reads the file again.
+@Suite(.serialized) struct ConfigurationFileTests {
+    @Test func aBadLineStopsTheAgentNamingTheFileAndLine() throws {
+        let folder = try TestWorld.scratchFolder()
+        let config = folder.appendingPathComponent("virt-agentx.conf")
+        try "# test\npollInterval fast\n".write(to: config, atomically: true, encoding: .utf8)
+        let run = try ChildProcess("virt-agentx", try TestWorld.agentBinary(),
+                                   ["run", "-f", "--config", config.path, "--no-state",
+                                    "-x", "unix:" + folder.appendingPathComponent("none.sock").path],
+                                   log: folder.appendingPathComponent("out.log"))
+        #expect(run.waitForExit(timeout: .seconds(10)) == 78, "EX_CONFIG:\n\(run.output)")
+        #expect(run.output.contains(config.path) && run.output.contains("line 2"), "\(run.output)")
+        #expect(run.output.contains("pollInterval must be 1 to 86400 seconds, not 'fast'"), "\(run.output)")
+    }
+
+    @Test func sighupReadsTheFileAgain() throws {
+        let folder = try TestWorld.scratchFolder()
+        let made = try Command.run(TestWorld.repository.appendingPathComponent("scripts/make-world").path,
+                                   [folder.appendingPathComponent("world").path], timeout: .seconds(60))
+        try #require(made.status == 0)
+        let config = folder.appendingPathComponent("virt-agentx.conf")
+        try "pollInterval 300\n".write(to: config, atomically: true, encoding: .utf8)
+        let master = try SNMPMaster(folder: folder)
+        let agent = try AgentProcess(folder: folder, uri: made.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                                     socket: master.socket, extra: ["--config", config.path])
+        try agent.waitUntilServing(through: master)
+        let client = SNMPClient(target: master.target)
+        let unhealthy = try client.get([Subtree.scalar(15)]).first?.value
+
+        // Damage an image: with a 300 s interval the agent does not look again ...
+        let handle = try FileHandle(forWritingTo: folder.appendingPathComponent("world/images/top.qcow2"))
+        try handle.seek(toOffset: 79)
+        try handle.write(contentsOf: [0x02])
+        try handle.close()
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try client.get([Subtree.scalar(15)]).first?.value == unhealthy)
+        // ... until SIGHUP brings in a 1 s interval.
+        try "pollInterval 1\n".write(to: config, atomically: true, encoding: .utf8)
+        kill(agent.process.pid, SIGHUP)
+        #expect(try eventually(timeout: .seconds(5)) { try client.get([Subtree.scalar(15)]).first?.value != unhealthy },
+                "the new interval took effect:\n\(agent.process.output)")
+        #expect(agent.process.output.contains("configuration read again"))
+        #expect(agent.process.isRunning)
+    }
+}

@@ -87,6 +87,22 @@ void cagentx_reply_oid(cagentx_request *request, const uint32_t *name, size_t na
 /// Answers a GET with noSuchObject or noSuchInstance.
 void cagentx_reply_exception(cagentx_request *request, enum cagentx_exception exception);
 
+/// Receives one line of the configuration file for a registered token.
+typedef void (*cagentx_config_fn)(const char *token, const char *value);
+
+/// Registers `token` as a keyword of `app`.conf (net-snmp reads the file in
+/// init_snmp and again on cagentx_reread_config); lines go to `fn`.
+int cagentx_config_token(const char *token, const char *usage, cagentx_config_fn fn);
+/// Reports a bad configuration line; net-snmp adds the file and line number.
+void cagentx_config_error(const char *message);
+/// Makes net-snmp read `path` as well (like snmpd -c).
+void cagentx_config_file(const char *path);
+/// Settings given on the command line, re-applied after every configuration
+/// read so they win over the file. NULL / 0 leave the file's value.
+void cagentx_command_line(const char *agentx_socket, int ping_interval);
+/// Reads the configuration files again (SIGHUP): update_config().
+void cagentx_reread_config(void);
+
 /// Notifications, built one varbind at a time and sent from the net-snmp
 /// thread: begin with the notification's OID, add its objects (with their
 /// row indexes), then send. The master adds sysUpTime.0.
