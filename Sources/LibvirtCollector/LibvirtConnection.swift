@@ -26,9 +26,7 @@ final class LibvirtConnection {
 
     var uri: String {
         get throws(LibvirtError) {
-            guard let text = virConnectGetURI(handle) else { throw LibvirtError.last("virConnectGetURI") }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virConnectGetURI(handle), "virConnectGetURI")
         }
     }
 
@@ -63,11 +61,7 @@ final class LibvirtConnection {
 
     var hostname: String {
         get throws(LibvirtError) {
-            guard let text = virConnectGetHostname(handle) else {
-                throw LibvirtError.last("virConnectGetHostname")
-            }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virConnectGetHostname(handle), "virConnectGetHostname")
         }
     }
 
@@ -104,9 +98,8 @@ final class LibvirtConnection {
         var result: [String: TypedParameters] = [:]
         for index in 0..<Int(count) {
             guard let record = records[index]?.pointee, let domain = record.dom else { continue }
-            var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-            guard virDomainGetUUIDString(domain, &buffer) == 0 else { continue }
-            let uuid = String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+            guard let uuid = try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) })
+            else { continue }
             result[uuid] = TypedParameters(record.params, count: Int(record.nparams))
         }
         return result

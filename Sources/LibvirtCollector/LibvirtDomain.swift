@@ -19,11 +19,7 @@ final class LibvirtDomain {
 
     var uuid: String {
         get throws(LibvirtError) {
-            var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-            guard virDomainGetUUIDString(handle, &buffer) == 0 else {
-                throw LibvirtError.last("virDomainGetUUIDString")
-            }
-            return String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+            try LibvirtStrings.uuid("virDomainGetUUIDString") { virDomainGetUUIDString(handle, $0) }
         }
     }
 
@@ -73,11 +69,7 @@ final class LibvirtDomain {
     /// The live definition (the inactive one for a domain that is not running).
     var xml: String {
         get throws(LibvirtError) {
-            guard let text = virDomainGetXMLDesc(handle, 0) else {
-                throw LibvirtError.last("virDomainGetXMLDesc")
-            }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virDomainGetXMLDesc(handle, 0), "virDomainGetXMLDesc")
         }
     }
 

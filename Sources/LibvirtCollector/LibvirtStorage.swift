@@ -17,11 +17,7 @@ final class LibvirtStoragePool {
 
     var uuid: String {
         get throws(LibvirtError) {
-            var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-            guard virStoragePoolGetUUIDString(handle, &buffer) == 0 else {
-                throw LibvirtError.last("virStoragePoolGetUUIDString")
-            }
-            return String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+            try LibvirtStrings.uuid("virStoragePoolGetUUIDString") { virStoragePoolGetUUIDString(handle, $0) }
         }
     }
 
@@ -53,11 +49,7 @@ final class LibvirtStoragePool {
 
     var xml: String {
         get throws(LibvirtError) {
-            guard let text = virStoragePoolGetXMLDesc(handle, 0) else {
-                throw LibvirtError.last("virStoragePoolGetXMLDesc")
-            }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virStoragePoolGetXMLDesc(handle, 0), "virStoragePoolGetXMLDesc")
         }
     }
 
@@ -94,9 +86,7 @@ final class LibvirtStorageVolume {
 
     var path: String {
         get throws(LibvirtError) {
-            guard let text = virStorageVolGetPath(handle) else { throw LibvirtError.last("virStorageVolGetPath") }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virStorageVolGetPath(handle), "virStorageVolGetPath")
         }
     }
 
@@ -115,11 +105,7 @@ final class LibvirtStorageVolume {
 
     var xml: String {
         get throws(LibvirtError) {
-            guard let text = virStorageVolGetXMLDesc(handle, 0) else {
-                throw LibvirtError.last("virStorageVolGetXMLDesc")
-            }
-            defer { free(text) }
-            return String(cString: text)
+            try LibvirtStrings.owned(virStorageVolGetXMLDesc(handle, 0), "virStorageVolGetXMLDesc")
         }
     }
 }
