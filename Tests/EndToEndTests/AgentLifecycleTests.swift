@@ -38,7 +38,11 @@ import Testing
         try agent.waitUntilServing(through: master)
         master.stop()
         try master.start()
+        // The agent pings every second (AgentX harness default): served again within ping + 1 s.
+        let restarted = ContinuousClock.now
         try agent.waitUntilServing(through: master)
+        let took = ContinuousClock.now - restarted
+        #expect(took < .seconds(2), "served again \(took) after snmpd came back")
         #expect(agent.process.isRunning)
     }
 
