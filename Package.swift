@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel"]),
-        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel"]),
+        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt",
+                                                               .product(name: "Logging", package: "swift-log")]),
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
         .testTarget(name: "EndToEndTests", dependencies: ["MIB"]),
 
