@@ -25,7 +25,7 @@ extension Poller {
                 }
             }
             if let image = imagePath(of: disk, pools: pools) {
-                disk.chain = inspector.inspect(path: image, format: definition.driverType.isEmpty ? nil : definition.driverType)
+                (disk.chain, disk.inspectionOverdue) = inspect(image, format: definition.driverType)
             }
             disk.drift = Self.drift(headers: disk.chain, libvirt: definition.backingStore)
             return disk
@@ -50,6 +50,15 @@ extension Poller {
                 }
             }
             return interface
+        }
+    }
+
+    /// An image's chain within the inspection deadline, or the last one, marked overdue.
+    func inspect(_ path: String, format: String) -> (BackingChain?, overdue: Bool) {
+        switch inspections.chain(of: path, format: format.isEmpty ? nil : format) {
+        case .finished(let chain): (chain, false)
+        case .overdue(let last):
+            (last, true)
         }
     }
 

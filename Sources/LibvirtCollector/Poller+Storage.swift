@@ -46,12 +46,12 @@ extension Poller {
         let physical = (try? handle.info(physical: true).allocation) ?? info.allocation
         let definition = StorageDefinition(xml: try handle.xml)
         let type = VolumeType(rawValue: Int32(info.type)) ?? .file
-        let chain = type == .file || type == .block
-            ? inspector.inspect(path: path, format: definition.format.isEmpty ? nil : definition.format)
-            : nil
-        return Volume(
+        let (chain, overdue) = type == .file || type == .block ? inspect(path, format: definition.format) : (nil, false)
+        var volume = Volume(
             index: indexes.volume(key, ofPool: poolUUID), poolIndex: poolIndex, name: try handle.name,
             path: path, key: key, type: type, format: definition.format, capacity: info.capacity,
             allocation: info.allocation, physical: physical, backingPath: definition.backingPath, chain: chain)
+        volume.inspectionOverdue = overdue
+        return volume
     }
 }

@@ -12,8 +12,11 @@ struct Poller {
     private var connection: LibvirtConnection?
     var indexes: RowIndexRegistry
     private var last: Snapshot
-    /// Reads only the layers that changed since the last poll.
-    let inspector: ChainInspector
+    /// Reads only the layers that changed since the last poll, each image with a
+    /// deadline so hung storage costs only its own rows.
+    let inspections: GuardedInspections
+    /// How long one image's inspection may take before its row is served stale.
+    static let inspectionDeadline: Duration = .seconds(5)
     /// Where the connection reports libvirt's events; set before the first poll.
     var sink: ChangeSink?
     /// Polls failed in a row (0 after a success): paces reconnect attempts.
@@ -25,7 +28,10 @@ struct Poller {
         self.logger = logger
         self.indexes = indexes
         self.last = .empty(uri: uri ?? "")
-        self.inspector = ChainInspector(maxDepth: maxChainDepth, cache: InspectionCache())
+        let inspector = ChainInspector(maxDepth: maxChainDepth, cache: InspectionCache())
+        self.inspections = GuardedInspections(deadline: Self.inspectionDeadline) { path, format in
+            inspector.inspect(path: path, format: format)
+        }
         silenceLibvirtDefaultErrorPrinting()
     }
 

@@ -50,6 +50,17 @@ struct ChainVerdict {
                   severity: health.severity, detail: health.detail)
     }
 
+    /// An image that did not answer in time: its last verdict, at least a warning,
+    /// said to be stale; or unreadable when there was none.
+    func overdue(_ name: String) -> ChainVerdict {
+        guard depth > 0 else {
+            return ChainVerdict(depth: 0, condition: .unreadable, severity: .warning,
+                                detail: "\(name): image did not answer within the inspection deadline (hung storage?)")
+        }
+        return ChainVerdict(depth: depth, condition: condition, severity: max(severity, .warning),
+                            detail: "stale: \(name) did not answer within the inspection deadline (hung storage?); last verdict: \(detail)")
+    }
+
     init(depth: UInt32, condition: ChainCondition, severity: Severity, detail: String) {
         self.depth = depth
         self.condition = condition

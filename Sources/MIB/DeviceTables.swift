@@ -86,6 +86,10 @@ extension VirtAgentxMIB {
 extension Disk {
     /// The chain columns: the inspector's verdict, or why there was nothing to inspect.
     var verdict: ChainVerdict {
+        inspectionOverdue ? inspectedVerdict.overdue(source) : inspectedVerdict
+    }
+
+    private var inspectedVerdict: ChainVerdict {
         switch (chain, sourceKind) {
         case (nil, .network):
             ChainVerdict(nil, notInspected: "\(target): network disk \(source), not inspected", severity: .info)

@@ -48,8 +48,9 @@ extension VirtAgentxMIB {
 
 extension Volume {
     var verdict: ChainVerdict {
-        ChainVerdict(chain, notInspected: "\(name): \(type) volume, not inspected",
-                     severity: type == .network || type == .netdir ? .info : .ok)
+        let verdict = ChainVerdict(chain, notInspected: "\(name): \(type) volume, not inspected",
+                                   severity: type == .network || type == .netdir ? .info : .ok)
+        return inspectionOverdue ? verdict.overdue(path) : verdict
     }
 }
 

@@ -52,6 +52,9 @@ public struct Disk: Sendable, Equatable {
     public var stats = BlockStats()
     /// nil when there is no local image to inspect (network, empty cdrom).
     public var chain: BackingChain?
+    /// The image did not answer within the inspection deadline: `chain` is an
+    /// earlier poll's (or nil), served stale.
+    public var inspectionOverdue = false
     public var drift: Drift = .unknown
 
     public init(index: UInt32, domainIndex: UInt32, target: String, bus: String, device: Device,

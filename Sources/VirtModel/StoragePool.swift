@@ -63,6 +63,8 @@ public struct Volume: Sendable, Equatable {
     public var backingPath: String
     /// nil when not inspected (network and directory volumes).
     public var chain: BackingChain?
+    /// As for disks: the image did not answer in time, `chain` is stale.
+    public var inspectionOverdue = false
 
     public init(index: UInt32, poolIndex: UInt32, name: String, path: String, key: String,
                 type: VolumeType, format: String, capacity: UInt64, allocation: UInt64,

@@ -1,0 +1,50 @@
+import Foundation
+import ImageInspector
+@testable import LibvirtCollector
+import Synchronization
+import Testing
+
+/// The deadline logic with an inspection that stands in for hung storage.
+@Suite struct GuardedInspectionsTests {
+    /// A real chain to hand back (a missing file inspects fine: one unreadable layer).
+    let chain = ChainInspector().inspect(path: "/nonexistent/virt-agentx-test.qcow2")
+
+    @Test func aHungImageCostsOnlyItsDeadlineAndIsNeverInspectedTwiceAtOnce() {
+        let release = DispatchSemaphore(value: 0)
+        let hanging = Atomic<Bool>(true)
+        let started = Atomic<Int>(0)
+        let chain = self.chain
+        let inspections = GuardedInspections(deadline: .milliseconds(200)) { path, _ in
+            if path == "hung", hanging.load(ordering: .relaxed) {
+                started.add(1, ordering: .relaxed)
+                release.wait()   // the read that does not return
+            }
+            return chain
+        }
+        let begin = ContinuousClock.now
+        #expect(inspections.chain(of: "hung", format: nil) == .overdue(last: nil))
+        #expect(ContinuousClock.now - begin < .seconds(1), "waited only the deadline")
+        #expect(inspections.chain(of: "fine", format: nil) == .finished(chain), "other images are unaffected")
+        #expect(inspections.chain(of: "hung", format: nil) == .overdue(last: nil), "still hung")
+        #expect(started.load(ordering: .relaxed) == 1, "one stuck thread, not one per poll")
+
+        hanging.store(false, ordering: .relaxed)
+        release.signal()   // the storage comes back
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(inspections.chain(of: "hung", format: nil) == .finished(chain))
+    }
+
+    @Test func anOverdueImageServesItsLastChain() {
+        let slow = Atomic<Bool>(false)
+        let release = DispatchSemaphore(value: 0)
+        let chain = self.chain
+        let inspections = GuardedInspections(deadline: .milliseconds(100)) { _, _ in
+            if slow.load(ordering: .relaxed) { release.wait() }
+            return chain
+        }
+        #expect(inspections.chain(of: "image", format: "qcow2") == .finished(chain))
+        slow.store(true, ordering: .relaxed)
+        #expect(inspections.chain(of: "image", format: "qcow2") == .overdue(last: chain))
+        release.signal()
+    }
+}
