@@ -18,13 +18,22 @@ public struct ByteReader: Sendable {
         }
     }
 
-    private let bytes: [UInt8]
+    /// The bytes, possibly a slice of a larger buffer (see ``reader(at:count:)``):
+    /// indices are the slice's own, so every access goes through ``range(_:_:)``,
+    /// which adds `bytes.startIndex`.
+    private let bytes: ArraySlice<UInt8>
 
     /// Offset of the first byte of this buffer within the image file; used
     /// only to phrase errors in file offsets.
     public let baseOffset: UInt64
 
     public init(_ bytes: [UInt8], baseOffset: UInt64 = 0) {
+        self.bytes = bytes[...]
+        self.baseOffset = baseOffset
+    }
+
+    /// A reader over part of a buffer already read: shares its storage, copies nothing.
+    init(_ bytes: ArraySlice<UInt8>, baseOffset: UInt64) {
         self.bytes = bytes
         self.baseOffset = baseOffset
     }
@@ -32,13 +41,15 @@ public struct ByteReader: Sendable {
     /// Number of bytes in the buffer.
     public var count: Int { bytes.count }
 
-    /// Returns the range `offset ..< offset + count` as an index range, or throws.
+    /// Returns the range `offset ..< offset + count` as an index range of
+    /// `bytes`, or throws.
     private func range(_ offset: UInt64, _ count: UInt64) throws(Overrun) -> Range<Int> {
         let available = UInt64(bytes.count)
         guard offset <= available, count <= available - offset else {
             throw Overrun(offset: baseOffset &+ offset, count: count, available: bytes.count)
         }
-        return Int(offset) ..< Int(offset + count)
+        let start = bytes.startIndex + Int(offset)
+        return start ..< start + Int(count)
     }
 
     /// Whether `count` bytes are available at `offset`.
@@ -46,9 +57,16 @@ public struct ByteReader: Sendable {
         (try? range(offset, count)) != nil
     }
 
-    /// Bytes `offset ..< offset + count`.
+    /// Bytes `offset ..< offset + count`, copied.
     public func bytes(at offset: UInt64, count: UInt64) throws(Overrun) -> [UInt8] {
         Array(bytes[try range(offset, count)])
+    }
+
+    /// Bytes `offset ..< offset + count` as a reader of their own, sharing this
+    /// one's storage (no copy) and keeping file offsets in its errors. Parsers
+    /// slice the initial 4 KiB read this way instead of copying it per header.
+    public func reader(at offset: UInt64, count: UInt64) throws(Overrun) -> ByteReader {
+        ByteReader(bytes[try range(offset, count)], baseOffset: baseOffset &+ offset)
     }
 
     public func u8(at offset: UInt64) throws(Overrun) -> UInt8 {
@@ -79,13 +97,14 @@ public struct ByteReader: Sendable {
     /// Whether the bytes at `offset` equal `expected` (false, not an error, when too short:
     /// magic checks on short files simply do not match).
     public func matches(_ expected: [UInt8], at offset: UInt64) -> Bool {
-        (try? bytes(at: offset, count: UInt64(expected.count))) == expected
+        guard let range = try? range(offset, UInt64(expected.count)) else { return false }
+        return bytes[range].elementsEqual(expected)
     }
 
     /// A string of `count` bytes at `offset`, cut at the first NUL (as qemu's C
     /// strings are) and decoded as UTF-8 with invalid sequences replaced.
     public func string(at offset: UInt64, count: UInt64) throws(Overrun) -> String {
-        let raw = try bytes(at: offset, count: count)
+        let raw = bytes[try range(offset, count)]
         let end = raw.firstIndex(of: 0) ?? raw.endIndex
         return String(decoding: raw[..<end], as: UTF8.self)
     }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Walks a backing chain from an image down to its base, reading each local
 /// layer's header (bounded, read-only, see ``ImageFile``) and judging the chain
 /// as libvirt and qemu would. Problems in the images never throw: they become
@@ -32,12 +34,28 @@ public struct ChainInspector: Sendable {
         var declaredFormat: String?
     }
 
-    /// The state of one walk: layers so far and the files already seen.
+    /// The state of one walk: the layers so far, whose identities are the files already seen.
     struct Walk {
         let maxDepth: Int
         let cache: InspectionCache?
         var layers: [ImageLayer] = []
-        var seen: [FileID: Int] = [:]
+
+        init(maxDepth: Int, cache: InspectionCache?) {
+            self.maxDepth = maxDepth
+            self.cache = cache
+            // Room for a typical chain up front: growing 1, 2, 4 copied every layer again.
+            layers.reserveCapacity(min(maxDepth, 8))
+        }
+
+        /// The layer that already is the file `id`, if any. A scan, not a
+        /// dictionary: chains are a handful of layers (at most ``maxDepth``),
+        /// and hashing a FileID per layer cost more than comparing a few.
+        func layerIndex(of id: FileID) -> Int? {
+            layers.first { $0.identity?.fileID == id }?.index
+        }
+
+        /// The conditions of a healthy layer, shared rather than allocated per layer.
+        static let okOnly: [LayerCondition] = [.ok]
 
         /// Adds the layer `step` reaches; returns the step to its backing file, if it is followed.
         mutating func visit(_ step: Step) -> Step? {
@@ -45,7 +63,7 @@ public struct ChainInspector: Sendable {
             var layer = ImageLayer(index: index, path: step.reference.fullName ?? step.name)
             layer.declaredFormat = step.declaredFormat
             defer {
-                if layer.conditions.isEmpty { layer.conditions = [.ok] }
+                if layer.conditions.isEmpty { layer.conditions = Self.okOnly }
                 layers.append(layer)
             }
             if index >= maxDepth {
@@ -90,9 +108,12 @@ public struct ChainInspector: Sendable {
         }
 
         mutating func visitLocal(path: String, step: Step, layer: inout ImageLayer) -> Step? {
+            // Built once: FilePath normalises the string, which costs as much
+            // as the stat itself; the open below reuses it.
+            let filePath = FilePath(path)
             let identity: FileIdentity
             do {
-                identity = try FileIdentity.of(path: path)
+                identity = try FileIdentity.of(path: filePath)
             } catch {
                 if layer.index > 0, error == .noSuchFileOrDirectory || error == .notDirectory {
                     layer.conditions = [.missingBackingFile(name: step.name)]
@@ -103,11 +124,10 @@ public struct ChainInspector: Sendable {
             }
             layer.identity = identity
             layer.fileSize = FileSize(allocated: identity.allocated, apparent: identity.size)
-            if let first = seen[identity.fileID] {
+            if let first = layerIndex(of: identity.fileID) {
                 layer.conditions = [.loop(firstSeenAtLayer: first)]
                 return nil
             }
-            seen[identity.fileID] = layer.index
             guard identity.kind.isInspectable else {
                 layer.conditions = [.notRegularFile(identity.kind)]
                 return nil
@@ -117,7 +137,7 @@ public struct ChainInspector: Sendable {
             if let cached = cache?.lookup(path: path, identity: identity) {
                 inspection = cached
             } else {
-                inspection = LayerInspection.read(path: path, identity: identity)
+                inspection = LayerInspection.read(path: filePath, identity: identity)
                 cache?.store(path: path, identity: identity, inspection: inspection)
             }
             if identity.kind == .blockDevice, let size = inspection.virtualSize, inspection.probedFormat?.isRaw == true {

@@ -169,7 +169,7 @@ extension QCow2Extensions {
     public var names: [String] {
         var names: [String] = []
         if backingFormat != nil { names.append("backing-format") }
-        if !featureNames.isEmpty { names.append("feature-name-table") }
+        if featureNameTable?.isEmpty == false { names.append("feature-name-table") }
         if bitmaps != nil { names.append("bitmaps") }
         if encryptionHeader != nil { names.append("full-disk-encryption") }
         if externalDataFile != nil { names.append("external-data-file") }

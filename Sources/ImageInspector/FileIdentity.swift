@@ -65,7 +65,13 @@ public struct FileIdentity: Sendable, Hashable, Codable {
     /// Looks a path up with `stat()` (symbolic links followed, as qemu does when
     /// opening a backing file), without opening it.
     static func of(path: String) throws(Errno) -> FileIdentity {
-        FileIdentity(try FilePath(path).stat())
+        try of(path: FilePath(path))
+    }
+
+    /// The same, for a path already built (a layer builds its `FilePath` once
+    /// for both this `stat` and the `open`).
+    static func of(path: FilePath) throws(Errno) -> FileIdentity {
+        FileIdentity(try path.stat())
     }
 }
 

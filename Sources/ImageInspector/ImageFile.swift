@@ -29,13 +29,15 @@ final class ImageFile: ImageSource {
     private(set) var bytesRead: Int
 
     /// Opens `path`, which `expected` (from `stat`) says is a regular file or block device.
-    init(path: String, expected: FileIdentity) throws(ImageOpenError) {
+    /// Takes the `FilePath` the caller already built for its `stat`, so a layer
+    /// builds (and normalises) its path once.
+    init(path: FilePath, expected: FileIdentity) throws(ImageOpenError) {
         let options: FileDescriptor.OpenOptions = [
             .nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY),
         ]
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: options)
+            fd = try FileDescriptor.open(path, .readOnly, options: options)
         } catch {
             throw .system(error as? Errno ?? .ioError)
         }
@@ -69,8 +71,9 @@ final class ImageFile: ImageSource {
         guard offset < size, count > 0 else { return ByteReader([], baseOffset: offset) }
         let wanted = Int(min(UInt64(count), size - offset))
         if head.contains(offset: offset, count: UInt64(wanted)) {
+            // Within the initial read: a view of the head, not a copy.
             do {
-                return ByteReader(try head.bytes(at: offset, count: UInt64(wanted)), baseOffset: offset)
+                return try head.reader(at: offset, count: UInt64(wanted))
             } catch {
                 throw .beyondReadLimit(offset: offset, count: count)
             }
@@ -88,11 +91,15 @@ final class ImageFile: ImageSource {
     }
 
     /// Reads up to `count` bytes at `offset`, looping over short reads; stops at end of file.
+    ///
+    /// The array is filled in place from uninitialised storage: only the bytes
+    /// the kernel wrote are ever counted as initialised, so nothing is zeroed
+    /// first and nothing is copied after.
     private static func pread(_ fd: FileDescriptor, at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var filled = 0
         var failure: Errno?
-        buffer.withUnsafeMutableBytes { raw in
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+            let raw = UnsafeMutableRawBufferPointer(storage)
+            var filled = 0
             while filled < count {
                 do {
                     let got = try fd.read(fromAbsoluteOffset: Int64(offset) + Int64(filled),
@@ -104,9 +111,9 @@ final class ImageFile: ImageSource {
                     break
                 }
             }
+            initialized = filled
         }
         if let failure { throw failure }
-        buffer.removeLast(count - filled)
         return buffer
     }
 }

@@ -56,7 +56,7 @@ public struct ImageLayer: Sendable, Hashable {
     public var conditions: [LayerCondition]
 
     /// The worst severity among the conditions.
-    public var severity: Severity { conditions.map(\.severity).max() ?? .ok }
+    public var severity: Severity { conditions.lazy.map(\.severity).max() ?? .ok }
 
     init(index: Int, path: String) {
         self.index = index

@@ -29,6 +29,6 @@ struct MemoryImageSource: ImageSource {
         guard offset < size else { return ByteReader([], baseOffset: offset) }
         let start = Int(offset)
         let end = start + min(count, bytes.count - start)
-        return ByteReader(Array(bytes[start ..< end]), baseOffset: offset)
+        return ByteReader(bytes[start ..< end], baseOffset: offset)
     }
 }

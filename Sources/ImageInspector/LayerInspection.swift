@@ -19,6 +19,11 @@ struct LayerInspection: Sendable, Hashable {
     /// Opens and reads the file at `path`, which `identity` (from `stat`) says
     /// is a regular file or block device. Failures become conditions.
     static func read(path: String, identity: FileIdentity) -> LayerInspection {
+        read(path: FilePath(path), identity: identity)
+    }
+
+    /// The same, for a path already built for the `stat` that gave `identity`.
+    static func read(path: FilePath, identity: FileIdentity) -> LayerInspection {
         let file: ImageFile
         do {
             file = try ImageFile(path: path, expected: identity)

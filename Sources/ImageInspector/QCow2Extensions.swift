@@ -31,8 +31,8 @@ public struct QCow2UnknownExtension: Sendable, Hashable, Codable {
 public struct QCow2Extensions: Sendable, Hashable, Codable {
     /// Backing file format name (0xE2792ACA), as the child recorded it.
     public var backingFormat: String?
-    /// Feature name table (0x6803F857).
-    public var featureNames: [QCow2FeatureName] = []
+    /// Feature name table (0x6803F857), undecoded: see ``QCow2FeatureNameTable``.
+    public var featureNameTable: QCow2FeatureNameTable?
     /// Bitmaps (0x23852875).
     public var bitmaps: QCow2BitmapsExtension?
     /// Full disk encryption header pointer (0x0537BE77).
@@ -43,8 +43,8 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// Size of one feature name table entry: type byte, bit byte, 46-byte name.
-    static let featureNameEntrySize: UInt64 = 48
+    /// Every usable entry of the feature name table, decoded (empty without one).
+    public var featureNames: [QCow2FeatureName] { featureNameTable?.entries ?? [] }
 
     /// Walks the extensions from `start` up to `end` (the backing name's offset,
     /// or the end of the first cluster), as qemu does: each entry is a type, a
@@ -74,9 +74,9 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
     private mutating func interpret(type: UInt32, length: UInt32, at offset: UInt64,
                                     in source: ImageSource) throws {
         func data() throws -> ByteReader {
-            // Throws if the file ends before the data does.
-            let bytes = try source.read(at: offset, count: Int(length))
-            return ByteReader(try bytes.bytes(at: 0, count: UInt64(length)), baseOffset: offset)
+            // Throws if the file ends before the data does. Inside the initial
+            // read this is a view of it, not a copy.
+            try source.read(at: offset, count: Int(length)).reader(at: 0, count: UInt64(length))
         }
         switch type {
         case QCow2ExtensionType.backingFormat:
@@ -87,14 +87,8 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
             }
             backingFormat = try data().string(at: 0, count: UInt64(length))
         case QCow2ExtensionType.featureNameTable:
-            let table = try data()
-            for index in 0 ..< UInt64(length) / Self.featureNameEntrySize {
-                let base = index * Self.featureNameEntrySize
-                guard let kind = QCow2FeatureKind(rawValue: try table.u8(at: base)) else { continue }
-                featureNames.append(QCow2FeatureName(
-                    kind: kind, bit: try table.u8(at: base + 1),
-                    name: try table.string(at: base + 2, count: Self.featureNameEntrySize - 2)))
-            }
+            // Kept as bytes: names are decoded only when a bit is reported.
+            featureNameTable = QCow2FeatureNameTable(raw: try data().bytes(at: 0, count: UInt64(length)))
         case QCow2ExtensionType.bitmaps:
             guard length == 24 else {
                 throw HeaderProblem.invalidExtension(type: type, reason: "bitmaps extension length \(length), expected 24")
@@ -113,5 +107,65 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
         default:
             unknown.append(QCow2UnknownExtension(type: type, length: length))
         }
+    }
+}
+
+/// The feature name table extension (0x6803F857): the image's own names for
+/// feature bits, as 48-byte entries (kind byte, bit byte, 46-byte name padded
+/// with NULs).
+///
+/// qemu-img writes one (about a dozen entries) into every version 3 image, but
+/// a name is only needed to report a set bit this inspector does not know, or
+/// to list feature names in a report, which healthy images rarely have. Decoding
+/// every entry of every layer was a quarter of the inspector's time, so the
+/// table keeps the raw bytes (copied out of the initial read, so a cached
+/// inspection does not hold on to the whole 4 KiB) and decodes on demand.
+public struct QCow2FeatureNameTable: Sendable, Hashable, Codable {
+    /// Size of one entry: kind byte, bit byte, 46-byte name.
+    static let entrySize = 48
+
+    /// The extension's data as the image recorded it; a trailing partial entry is ignored.
+    let raw: [UInt8]
+
+    init(raw: [UInt8]) { self.raw = raw }
+
+    /// Encoded as its decoded entries, which is what a reader of the JSON wants.
+    public init(from decoder: Decoder) throws {
+        let entries = try decoder.singleValueContainer().decode([QCow2FeatureName].self)
+        raw = entries.flatMap { entry -> [UInt8] in
+            let name = Array(entry.name.utf8.prefix(Self.entrySize - 2))
+            return [entry.kind.rawValue, entry.bit] + name + Array(repeating: 0, count: Self.entrySize - 2 - name.count)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(entries)
+    }
+
+    /// Offsets of the entries whose kind byte is one of the three bitmaps (an
+    /// entry of any other kind names nothing this inspector reports: skipped).
+    private var entryOffsets: some Sequence<Int> {
+        stride(from: 0, to: raw.count / Self.entrySize * Self.entrySize, by: Self.entrySize)
+            .lazy.filter { QCow2FeatureKind(rawValue: raw[$0]) != nil }
+    }
+
+    /// The entry at `offset`, one of ``entryOffsets`` (so its kind is valid).
+    private func entry(at offset: Int) -> QCow2FeatureName {
+        let nameBytes = raw[offset + 2 ..< offset + Self.entrySize]
+        let end = nameBytes.firstIndex(of: 0) ?? nameBytes.endIndex
+        return QCow2FeatureName(kind: QCow2FeatureKind(rawValue: raw[offset])!, bit: raw[offset + 1],
+                                name: String(decoding: nameBytes[..<end], as: UTF8.self))
+    }
+
+    /// Whether the table has at least one usable entry.
+    public var isEmpty: Bool { entryOffsets.first { _ in true } == nil }
+
+    /// Every usable entry, decoded, in table order.
+    public var entries: [QCow2FeatureName] { entryOffsets.map(entry(at:)) }
+
+    /// The image's name for bit `bit` of the `kind` bitmap: the first matching entry's.
+    public func name(kind: QCow2FeatureKind, bit: Int) -> String? {
+        entryOffsets.first { raw[$0] == kind.rawValue && Int(raw[$0 + 1]) == bit }.map { entry(at: $0).name }
     }
 }

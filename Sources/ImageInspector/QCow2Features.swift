@@ -77,12 +77,12 @@ extension QCow2Header {
     /// Names the set bits of one feature bitmap, known names first, then the
     /// image's feature name table for bits this inspector does not know.
     static func namedBits(_ value: UInt64, kind: QCow2FeatureKind, known: [(UInt64, String)],
-                          table: [QCow2FeatureName]) -> [FeatureBit] {
-        (0 ..< 64).compactMap { bit -> FeatureBit? in
+                          table: QCow2FeatureNameTable?) -> [FeatureBit] {
+        guard value != 0 else { return [] }
+        return (0 ..< 64).compactMap { bit -> FeatureBit? in
             let mask = UInt64(1) << UInt64(bit)
             guard value & mask != 0 else { return nil }
-            let name = known.first { $0.0 == mask }?.1
-                ?? table.first { $0.kind == kind && Int($0.bit) == bit }?.name
+            let name = known.first { $0.0 == mask }?.1 ?? table?.name(kind: kind, bit: bit)
             return FeatureBit(bit: bit, name: name)
         }
     }
@@ -91,26 +91,26 @@ extension QCow2Header {
     public var incompatibleFeatureNames: [FeatureBit] {
         Self.namedBits(incompatibleFeatures.rawValue, kind: .incompatible,
                        known: QCow2IncompatibleFeatures.names.map { ($0.0.rawValue, $0.1) },
-                       table: extensions.featureNames)
+                       table: extensions.featureNameTable)
     }
 
     /// Incompatible bits set that qemu does not know: qemu refuses to open the image.
     public var unknownIncompatibleFeatures: [FeatureBit] {
         Self.namedBits(incompatibleFeatures.subtracting(.known).rawValue, kind: .incompatible,
-                       known: [], table: extensions.featureNames)
+                       known: [], table: extensions.featureNameTable)
     }
 
     /// Every compatible bit set, named.
     public var compatibleFeatureNames: [FeatureBit] {
         Self.namedBits(compatibleFeatures.rawValue, kind: .compatible,
                        known: QCow2CompatibleFeatures.names.map { ($0.0.rawValue, $0.1) },
-                       table: extensions.featureNames)
+                       table: extensions.featureNameTable)
     }
 
     /// Every autoclear bit set, named.
     public var autoclearFeatureNames: [FeatureBit] {
         Self.namedBits(autoclearFeatures.rawValue, kind: .autoclear,
                        known: QCow2AutoclearFeatures.names.map { ($0.0.rawValue, $0.1) },
-                       table: extensions.featureNames)
+                       table: extensions.featureNameTable)
     }
 }

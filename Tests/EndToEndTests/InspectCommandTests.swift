@@ -99,6 +99,36 @@ import Testing
         #expect((chains[1]["layers"] as? [[String: Any]])?.count == 1)
     }
 
+    /// `-` reads the image paths from standard input, one per line, for scripts
+    /// with thousands of images; the output is the same as with arguments.
+    @Test func aDashReadsImagePathsFromStandardInput() throws {
+        let images = try Images()
+        let top = try images.healthyChain()
+        try images.qemuImg("create", "-f", "qcow2", images.path("alone.qcow2"), "1M")
+        let listed = images.path("list")
+        try Data("\(top)\n\n\(images.path("alone.qcow2"))\n".utf8).write(to: URL(fileURLWithPath: listed))
+        let viaStdin = try Command.run("/bin/sh", ["-c", "exec \"$0\" inspect --json - < \"$1\"",
+                                                   try TestWorld.agentBinary(), listed])
+        let viaArguments = try inspect(["--json", top, images.path("alone.qcow2")])
+        #expect(viaStdin.status == 0, "\(viaStdin.stderr)")
+        #expect(viaStdin.stdout == viaArguments.stdout)
+        let chains = try #require(try JSONSerialization.jsonObject(with: Data(viaStdin.stdout.utf8)) as? [[String: Any]])
+        #expect(chains.compactMap { $0["filename"] as? String } == [top, images.path("alone.qcow2")])
+
+        let empty = try Command.run("/bin/sh", ["-c", "exec \"$0\" inspect - < /dev/null", try TestWorld.agentBinary()])
+        #expect(empty.status == 3, "no paths on stdin is a usage error: \(empty.stdout)\(empty.stderr)")
+    }
+
+    /// Many images at once (rendered in parallel batches) come out in the order given.
+    @Test func manyImagesKeepTheirOrder() throws {
+        let images = try Images()
+        let top = try images.healthyChain()
+        let paths = (0 ..< 150).map { $0 % 3 == 0 ? top : images.path("missing-\($0).qcow2") }
+        let (status, chains) = try inspectJSON(paths)
+        #expect(status == 2)
+        #expect(chains.compactMap { $0["filename"] as? String } == paths)
+    }
+
     /// Field by field, for the fields both tools have: the inspector's JSON uses
     /// qemu-img's names, so a script can switch from one to the other.
     @Test func jsonAgreesWithQemuImg() throws {
