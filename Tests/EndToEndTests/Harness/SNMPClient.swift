@@ -4,6 +4,8 @@ import Foundation
 struct SNMPClient {
     var target: String
     var community = "public"
+    /// SNMPv3 instead of v2c: user, auth and privacy passphrases (SHA-256, AES).
+    var user: (name: String, auth: String, privacy: String)?
 
     struct Varbind: Equatable, CustomStringConvertible {
         var oid: String
@@ -21,8 +23,9 @@ struct SNMPClient {
     func bulkWalk(_ oid: String) throws -> [Varbind] { try tool("snmpbulkwalk", [oid]) }
 
     private func tool(_ name: String, _ oids: [String]) throws -> [Varbind] {
-        let result = try Command.run(name, ["-v2c", "-c", community, "-r", "1", "-t", "3",
-                                            "-On", "-Oe", "-Ot", target] + oids)
+        let security = user.map { ["-v3", "-l", "authPriv", "-u", $0.name, "-a", "SHA-256", "-A", $0.auth,
+                                    "-x", "AES", "-X", $0.privacy] } ?? ["-v2c", "-c", community]
+        let result = try Command.run(name, security + ["-r", "1", "-t", "3", "-On", "-Oe", "-Ot", target] + oids)
         guard result.status == 0 else {
             throw HarnessError("\(name) \(oids.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         }

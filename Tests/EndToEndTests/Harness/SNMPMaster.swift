@@ -12,11 +12,15 @@ final class SNMPMaster {
     /// Where snmpd forwards notifications (`trap2sink`), if anywhere.
     let trapSink: UInt16?
 
+    /// Configuration lines used instead of the open `rocommunity public` (access rules under test).
+    let access: String?
+
     /// Starts snmpd and waits until it answers.
-    init(folder: URL, port: UInt16? = nil, trapSink: UInt16? = nil) throws {
+    init(folder: URL, port: UInt16? = nil, trapSink: UInt16? = nil, access: String? = nil) throws {
         self.folder = folder
         self.port = try port ?? TestWorld.freeUDPPort()
         self.trapSink = trapSink
+        self.access = access
         try start()
     }
 
@@ -29,7 +33,7 @@ final class SNMPMaster {
             master        agentx
             agentXSocket  \(socket)
             agentXPerms   0660 0700
-            rocommunity   public 127.0.0.1
+            \(access ?? "rocommunity   public 127.0.0.1")
             \(trapSink.map { "trap2sink     udp:127.0.0.1:\($0) public" } ?? "")
 
             """.write(to: config, atomically: true, encoding: .utf8)
@@ -39,7 +43,7 @@ final class SNMPMaster {
              "-I", "-smux"],
             environment: ["SNMP_PERSISTENT_DIR": persist.path, "MIBS": ""],
             log: folder.appendingPathComponent("snmpd.log"))
-        let client = SNMPClient(target: target)
+        let client = SNMPClient(target: target, community: access == nil ? "public" : Self.testCommunity)
         guard eventually(timeout: .seconds(10), { (try? client.get(["1.3.6.1.2.1.1.3.0"]))?.first?.isValue == true })
         else {
             throw HarnessError("snmpd did not answer on \(target):\n\(process?.output ?? "")")
@@ -53,4 +57,7 @@ final class SNMPMaster {
     }
 
     deinit { stop() }
+
+    /// The community the deployment snippet test puts in for CHANGE-ME-community.
+    static let testCommunity = "virt-test-community"
 }
