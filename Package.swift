@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // Monitoring-plugin conventions: statuses, threshold ranges, output with performance data.
+        .target(name: "MonitoringPlugin"),
+
         // Pure-Swift disk image inspector: formats, qcow2 headers, backing chains, health verdicts.
         .target(name: "ImageInspector",
                 dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -42,11 +45,12 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
 
         .executableTarget(name: "virt-agentx",
-                          dependencies: ["VirtModel", "ImageInspector", "LibvirtCollector", "MIB", "AgentX",
+                          dependencies: ["VirtModel", "ImageInspector", "MonitoringPlugin", "LibvirtCollector", "MIB", "AgentX",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector"]),
+        .testTarget(name: "MonitoringPluginTests", dependencies: ["MonitoringPlugin"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel"]),
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt",

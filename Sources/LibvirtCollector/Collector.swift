@@ -221,3 +221,13 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+extension Collector {
+    /// One poll, now, on the calling thread: for commands that answer once
+    /// (a local monitoring check) rather than serve.
+    public static func snapshot(uri: String?, logger: Logger) -> Snapshot {
+        var poller = Poller(uri: uri, logger: logger)
+        defer { poller.close() }
+        return poller.poll()
+    }
+}

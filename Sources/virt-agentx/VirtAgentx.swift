@@ -11,21 +11,22 @@ struct VirtAgentx: ParsableCommand {
             VIRT-AGENTX-MIB (enterprises.32473) through a net-snmp master agent. \
             See 'virt-agentx run --help' to start it.
             """,
-        subcommands: [Run.self, Inspect.self],
+        subcommands: [Run.self, Inspect.self, Check.self],
         defaultSubcommand: Run.self)
 
-    /// Like ParsableCommand's, except that `inspect` reports usage errors with
-    /// exit status 3 (UNKNOWN), as monitoring plugins do, instead of 64.
+    /// Like ParsableCommand's, except that `inspect` and `check` report usage
+    /// errors with exit status 3 (UNKNOWN), as monitoring plugins do, instead of 64.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             let code = exitCode(for: error)
-            let isInspect = CommandLine.arguments.dropFirst().first == "inspect"
-            if isInspect && code == .validationFailure {
+            // Monitoring plugins report usage errors as UNKNOWN (3).
+            let plugin = ["inspect", "check"].contains(CommandLine.arguments.dropFirst().first)
+            if plugin && code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(Inspect.usageExitCode)
+                Foundation.exit(Check.usageExitCode)
             }
             exit(withError: error)
         }
