@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-algorithms", from: "1.2.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Monitoring-plugin conventions: statuses, threshold ranges, output with performance data.
@@ -64,5 +65,7 @@ let package = Package(
         // Layers per second, cold and warm cache, against bare stat (scripts/bench-inspect).
         .executableTarget(name: "inspector-benchmark", dependencies: ["ImageInspector"],
                           path: "Benchmarks/InspectorBenchmark"),
+        // The Zabbix template in integrations/zabbix checked against the MIB.
+        .testTarget(name: "IntegrationFilesTests", dependencies: ["MIB", .product(name: "Yams", package: "Yams")]),
     ]
 )
