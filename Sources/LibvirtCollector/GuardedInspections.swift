@@ -25,6 +25,8 @@ public final class GuardedInspections: Sendable {
     private struct State {
         var inFlight: Set<String> = []
         var last: [String: BackingChain] = [:]
+        /// Paths asked about since the last `forgetUnseen()`.
+        var seen: Set<String> = []
     }
     private let state = Mutex(State())
 
@@ -33,9 +35,23 @@ public final class GuardedInspections: Sendable {
         self.inspect = inspect
     }
 
+    /// Drops the last chains of images no longer asked about (deleted VMs and
+    /// volumes), so a long-running agent on a host with churn does not grow.
+    /// Called after each complete poll.
+    public func forgetUnseen() {
+        state.withLock { state in
+            state.last = state.last.filter { state.seen.contains($0.key) || state.inFlight.contains($0.key) }
+            state.seen.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// How many images' last chains are kept.
+    public var rememberedCount: Int { state.withLock { $0.last.count } }
+
     public func chain(of path: String, format: String?) -> Outcome {
         let started: Bool = state.withLock { state in
-            state.inFlight.insert(path).inserted
+            state.seen.insert(path)
+            return state.inFlight.insert(path).inserted
         }
         guard started else { return .overdue(last: state.withLock { $0.last[path] }) }
         let done = DispatchSemaphore(value: 0)

@@ -41,6 +41,7 @@ struct Poller {
         do {
             let connection = try connect()
             var snapshot = try collect(from: connection)
+            inspections.forgetUnseen()
             snapshot.host.lastPoll = Date()
             snapshot.host.lastPollMilliseconds = UInt32(clamping: (ContinuousClock.now - started).milliseconds)
             if last.host.connection != .connected {

@@ -47,4 +47,16 @@ import Testing
         #expect(inspections.chain(of: "image", format: "qcow2") == .overdue(last: chain))
         release.signal()
     }
+
+    @Test func imagesNoLongerAskedAboutAreForgotten() {
+        let chain = self.chain
+        let inspections = GuardedInspections(deadline: .seconds(5)) { _, _ in chain }
+        _ = inspections.chain(of: "a", format: nil)
+        _ = inspections.chain(of: "b", format: nil)
+        inspections.forgetUnseen()
+        #expect(inspections.rememberedCount == 2)
+        _ = inspections.chain(of: "b", format: nil)   // "a" was deleted with its VM
+        inspections.forgetUnseen()
+        #expect(inspections.rememberedCount == 1)
+    }
 }
