@@ -45,8 +45,14 @@ let package = Package(
                 dependencies: ["CAgentX", "MIB",
                                .product(name: "Logging", package: "swift-log")]),
 
+        // net-snmp's client library behind a thin shim: sessions made from the same
+        // options snmpget takes, and GETBULK walks (for `check` and `show` over SNMP).
+        .target(name: "CSNMPClient", linkerSettings: [.linkedLibrary("netsnmp")]),
+        .target(name: "SNMPClient", dependencies: ["CSNMPClient", "MIB"]),
+
         .executableTarget(name: "virt-agentx",
                           dependencies: ["VirtModel", "ImageInspector", "MonitoringPlugin", "LibvirtCollector", "MIB", "AgentX",
+                                         "SNMPClient",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 

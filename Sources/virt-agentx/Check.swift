@@ -2,22 +2,21 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import ImageInspector
-import LibvirtCollector
-import Logging
+import MIB
 import MonitoringPlugin
-import VirtModel
 
 /// `virt-agentx check`: a Nagios/Icinga/NRPE plugin (exit 0/1/2/3, one status
 /// line with performance data, -v for detail lines).
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "A Nagios/Icinga/NRPE check of the host's chains, domains or pools.",
+        abstract: "A Nagios/Icinga/NRPE check of the host's chains, domains, pools or agent.",
         discussion: """
-            Exit status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors and \
-            timeouts). This version checks locally (--local, for NRPE on the host): it asks \
-            libvirt and the image inspector directly.
+            Reads a running agent over SNMP (-H with -C, or SNMPv3 -u/-l/-a/-A/-x/-X as \
+            snmpget takes them), or this host's libvirt and images directly (--local, for NRPE). \
+            Exit status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors, \
+            timeouts and SNMP failures).
             """,
-        subcommands: [CheckChains.self, CheckDomains.self, CheckPools.self])
+        subcommands: [CheckChains.self, CheckDomains.self, CheckPools.self, CheckAgent.self])
 
     /// Usage errors are UNKNOWN, as monitoring plugins report them.
     static let usageExitCode = PluginStatus.unknown.rawValue
@@ -25,11 +24,7 @@ struct Check: ParsableCommand {
 
 /// Options every check mode takes.
 struct CheckOptions: ParsableArguments {
-    @Flag(help: "Ask libvirt and the image inspector on this host directly (required in this version).")
-    var local = false
-
-    @Option(name: .customLong("connect"), help: ArgumentHelp("libvirt URI (default: libvirt's).", valueName: "uri"))
-    var uri: String?
+    @OptionGroup var source: SourceOptions
 
     @Option(name: [.short, .long], help: ArgumentHelp("Warning threshold (plugin range syntax).", valueName: "range"))
     var warning: String?
@@ -44,9 +39,6 @@ struct CheckOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard local else {
-            throw ValidationError("add --local: this version checks the host it runs on (for NRPE); SNMP mode is not available yet.")
-        }
         guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds.") }
         for (flag, text) in [("--warning", warning), ("--critical", critical)] {
             if let text, ThresholdRange(text) == nil {
@@ -58,20 +50,38 @@ struct CheckOptions: ParsableArguments {
     var warningRange: ThresholdRange? { warning.flatMap(ThresholdRange.init) }
     var criticalRange: ThresholdRange? { critical.flatMap(ThresholdRange.init) }
 
-    /// The host as libvirt sees it now, within the timeout; prints UNKNOWN and exits otherwise.
-    func snapshot(service: String) -> Snapshot {
-        // A hung libvirtd or image must not hang the monitoring system's check.
+    /// The tables within the timeout; a hung libvirtd, image or network must not
+    /// hang the monitoring system's check, so the deadline exits UNKNOWN.
+    func read(service: String) -> Result<MIBReading, SourceError> {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + .seconds(timeout))
-        timer.setEventHandler { [timeout] in
-            print(PluginOutput(service: service, status: .unknown, summary: "no answer within \(timeout) s").text)
+        timer.setEventHandler { [timeout, source] in
+            print(PluginOutput(service: service, status: .unknown,
+                               summary: "no answer from \(source.sourceName) within \(timeout) s").text)
             Foundation.exit(PluginStatus.unknown.rawValue)
         }
         timer.resume()
         defer { timer.cancel() }
-        var logger = Logger(label: "virt-agentx.check")
-        logger.logLevel = .critical
-        return Collector.snapshot(uri: uri, logger: logger)
+        do throws(SourceError) {
+            return .success(try source.read(within: timeout))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The tables of a source whose libvirt connection is up; UNKNOWN otherwise,
+    /// since nothing current can be said.
+    func readConnected(service: String) -> MIBReading {
+        let reading: MIBReading
+        switch read(service: service) {
+        case .success(let read): reading = read
+        case .failure(let error): finish(PluginOutput(service: service, status: .unknown, summary: error.description))
+        }
+        if let status = reading.connectionStatus, status != .connected {
+            finish(PluginOutput(service: service, status: .unknown,
+                                summary: "\(source.sourceName) has no libvirt connection (\(status.name)): its tables are not current; see 'check agent'"))
+        }
+        return reading
     }
 
     /// Prints the result and exits with its status.
@@ -80,11 +90,6 @@ struct CheckOptions: ParsableArguments {
         if !verbose { output.details = [] }
         print(output.text)
         Foundation.exit(output.status.rawValue)
-    }
-
-    func unreachable(_ service: String, _ snapshot: Snapshot) -> Never {
-        finish(PluginOutput(service: service, status: .unknown,
-                            summary: "libvirt not reachable at \(uri ?? "its default URI"); is libvirtd running?"))
     }
 }
 

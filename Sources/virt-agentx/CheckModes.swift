@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageInspector
+import MIB
 import MonitoringPlugin
 import VirtModel
 
@@ -14,27 +15,43 @@ struct CheckChains: ParsableCommand {
     @Option(help: ArgumentHelp("Only this pool's volumes (and no disks).", valueName: "name"))
     var pool: String?
 
+    /// One disk's or volume's verdict as the chain columns serve it.
+    struct Verdict {
+        var name: String
+        var severity: Severity
+        var code: String
+        var detail: String
+    }
+
+    func verdicts(in reading: MIBReading) -> [Verdict] {
+        func verdicts(_ table: String, owners: [UInt32: String], only: String?, name: String,
+                      severity: String, health: String, detail: String) -> [Verdict] {
+            reading.rows(of: table).compactMap { row in
+                let owner = row.index.first.flatMap { owners[$0] } ?? "?"
+                guard only == nil || owner == only else { return nil }
+                let severity = row[severity]?.severity ?? .warning
+                // An empty drive or a network disk has no chain to judge, unless it is a problem itself.
+                if row[health]?.isNotInspected == true && severity < .warning { return nil }
+                return Verdict(name: "\(owner)/\(row[name]?.text ?? "?")", severity: severity,
+                               code: row[health]?.chainConditionCode ?? "?", detail: row[detail]?.text ?? "")
+            }
+        }
+        let disks = pool != nil ? [] : verdicts(
+            "virtDiskTable", owners: reading.domainNames, only: domain, name: "virtDiskTarget",
+            severity: "virtDiskChainSeverity", health: "virtDiskChainHealth", detail: "virtDiskChainDetail")
+        let volumes = domain != nil ? [] : verdicts(
+            "virtVolumeTable", owners: reading.poolNames, only: pool, name: "virtVolumeName",
+            severity: "virtVolumeChainSeverity", health: "virtVolumeChainHealth", detail: "virtVolumeChainDetail")
+        return disks + volumes
+    }
+
     func run() throws {
         let service = "VIRT CHAINS"
-        let snapshot = options.snapshot(service: service)
-        guard snapshot.host.connection == .connected else { options.unreachable(service, snapshot) }
-        let names = Dictionary(snapshot.domains.map { ($0.index, $0.name) }) { a, _ in a }
-        let poolNames = Dictionary(snapshot.pools.map { ($0.index, $0.name) }) { a, _ in a }
-        var chains: [(name: String, chain: BackingChain)] = []
-        if pool == nil {
-            for disk in snapshot.disks where domain == nil || names[disk.domainIndex] == domain {
-                if let chain = disk.chain { chains.append(("\(names[disk.domainIndex] ?? "?")/\(disk.target)", chain)) }
-            }
-        }
-        if domain == nil {
-            for volume in snapshot.volumes where pool == nil || poolNames[volume.poolIndex] == pool {
-                if let chain = volume.chain { chains.append(("\(poolNames[volume.poolIndex] ?? "?")/\(volume.name)", chain)) }
-            }
-        }
-        let unhealthy = chains.filter { $0.chain.health.severity >= .warning }
-        let worst = chains.map { $0.chain.health.severity.pluginStatus }.max() ?? .ok
+        let chains = verdicts(in: options.readConnected(service: service))
+        let unhealthy = chains.filter { $0.severity >= .warning }
+        let worst = chains.map(\.severity.pluginStatus).max() ?? .ok
         let counted = status(of: Double(unhealthy.count), warning: options.warningRange, critical: options.criticalRange)
-        let listed = unhealthy.prefix(3).map { "\($0.name) \($0.chain.health.condition.code)" }.joined(separator: ", ")
+        let listed = unhealthy.prefix(3).map { "\($0.name) \($0.code)" }.joined(separator: ", ")
         let summary = unhealthy.isEmpty
             ? "all \(chains.count) chains healthy"
             : "\(unhealthy.count) of \(chains.count) chains unhealthy: \(listed)\(unhealthy.count > 3 ? ", ..." : "")"
@@ -43,7 +60,7 @@ struct CheckChains: ParsableCommand {
             performance: [PerformanceDatum("unhealthy", Double(unhealthy.count), warning: options.warningRange,
                                            critical: options.criticalRange, minimum: 0),
                           PerformanceDatum("chains", Double(chains.count), minimum: 0)],
-            details: unhealthy.map { "\($0.name): \($0.chain.health.severity) \($0.chain.health.detail)" }))
+            details: unhealthy.map { "\($0.name): \($0.severity) \($0.detail)" }))
     }
 }
 
@@ -58,10 +75,12 @@ struct CheckDomains: ParsableCommand {
 
     func run() throws {
         let service = "VIRT DOMAINS"
-        let snapshot = options.snapshot(service: service)
-        guard snapshot.host.connection == .connected else { options.unreachable(service, snapshot) }
+        let domains = options.readConnected(service: service).rows(of: "virtDomainTable").map { row in
+            (name: row["virtDomainName"]?.text ?? "?", state: row["virtDomainState"]?.domainState ?? .nostate,
+             reason: row["virtDomainStateReasonText"]?.text ?? "")
+        }
         if let domain {
-            guard let found = snapshot.domains.first(where: { $0.name == domain }) else {
+            guard let found = domains.first(where: { $0.name == domain }) else {
                 options.finish(PluginOutput(service: service, status: .unknown, summary: "no domain named \(domain)"))
             }
             let status: PluginStatus = switch found.state {
@@ -70,19 +89,19 @@ struct CheckDomains: ParsableCommand {
             default: .critical
             }
             options.finish(PluginOutput(service: service, status: status,
-                                        summary: "\(domain) is \(found.state.text) (\(found.stateReasonText))"))
+                                        summary: "\(domain) is \(found.state.text) (\(found.reason))"))
         }
-        let count = { (state: DomainState) in snapshot.domains.count { $0.state == state } }
+        let count = { (state: DomainState) in domains.count { $0.state == state } }
         let crashed = count(.crashed), paused = count(.paused)
         let status: PluginStatus = crashed > 0 ? .critical : paused > 0 ? .warning : .ok
-        let summary = "\(snapshot.domains.count) domains: \(count(.running)) running, \(paused) paused, "
+        let summary = "\(domains.count) domains: \(count(.running)) running, \(paused) paused, "
             + "\(count(.shutoff)) shut off, \(crashed) crashed"
         options.finish(PluginOutput(
             service: service, status: status, summary: summary,
             performance: [("running", DomainState.running), ("paused", .paused), ("shutoff", .shutoff), ("crashed", .crashed)]
                 .map { PerformanceDatum($0.0, Double(count($0.1)), minimum: 0) },
-            details: snapshot.domains.filter { $0.state == .crashed || $0.state == .paused }
-                .map { "\($0.name): \($0.state.text) (\($0.stateReasonText))" }))
+            details: domains.filter { $0.state == .crashed || $0.state == .paused }
+                .map { "\($0.name): \($0.state.text) (\($0.reason))" }))
     }
 }
 
@@ -96,21 +115,24 @@ struct CheckPools: ParsableCommand {
     func run() throws {
         let service = "VIRT POOLS"
         let warning = options.warningRange ?? ThresholdRange("80"), critical = options.criticalRange ?? ThresholdRange("90")
-        let snapshot = options.snapshot(service: service)
-        guard snapshot.host.connection == .connected else { options.unreachable(service, snapshot) }
+        let pools = options.readConnected(service: service).rows(of: "virtPoolTable")
         var worst = PluginStatus.ok
-        var details: [String] = [], performance: [PerformanceDatum] = []
-        for pool in snapshot.pools {
-            let used = pool.capacity == 0 ? 0 : Double(pool.allocation) / Double(pool.capacity) * 100
-            let poolStatus = pool.state == .running || pool.state == .degraded
+        var details: [String] = [], problems: [String] = [], performance: [PerformanceDatum] = []
+        for pool in pools {
+            let name = pool["virtPoolName"]?.text ?? "?", state = pool["virtPoolState"]?.poolState ?? .inaccessible
+            let capacity = pool["virtPoolCapacity"]?.number ?? 0, allocation = pool["virtPoolAllocation"]?.number ?? 0
+            let used = capacity == 0 ? 0 : Double(allocation) / Double(capacity) * 100
+            let poolStatus = state == .running || state == .degraded
                 ? status(of: used, warning: warning, critical: critical) : .warning
             worst = max(worst, poolStatus)
-            performance.append(PerformanceDatum(pool.name, (used * 10).rounded() / 10, unit: "%",
+            performance.append(PerformanceDatum(name, (used * 10).rounded() / 10, unit: "%",
                                                 warning: warning, critical: critical, minimum: 0, maximum: 100))
-            details.append("\(pool.name): \(poolStatus.label), \(pool.state), \(String(format: "%.1f", used)) % used")
+            let detail = "\(name): \(poolStatus.label), \(state), \(String(format: "%.1f", used)) % used"
+            details.append(detail)
+            if poolStatus != .ok { problems.append(detail) }
         }
-        let summary = snapshot.pools.isEmpty ? "no storage pools"
-            : "\(snapshot.pools.count) pools" + (worst == .ok ? ", usage within limits" : ": " + details.filter { !$0.contains(": OK") }.joined(separator: "; "))
+        let summary = pools.isEmpty ? "no storage pools"
+            : "\(pools.count) pools" + (problems.isEmpty ? ", usage within limits" : ": " + problems.joined(separator: "; "))
         options.finish(PluginOutput(service: service, status: worst, summary: summary,
                                     performance: performance, details: details))
     }

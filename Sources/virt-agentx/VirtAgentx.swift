@@ -11,7 +11,7 @@ struct VirtAgentx: ParsableCommand {
             VIRT-AGENTX-MIB (enterprises.32473) through a net-snmp master agent. \
             See 'virt-agentx run --help' to start it.
             """,
-        subcommands: [Run.self, Inspect.self, Check.self],
+        subcommands: [Run.self, Inspect.self, Check.self, Show.self],
         defaultSubcommand: Run.self)
 
     /// Like ParsableCommand's, except that `inspect` and `check` report usage

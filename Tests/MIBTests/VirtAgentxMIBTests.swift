@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import VirtModel
 
-private func sampleSnapshot() -> Snapshot {
+func sampleSnapshot() -> Snapshot {
     var host = Host(uri: "test:///default")
     host.hypervisorType = "TEST"
     host.connection = .connected

@@ -1,0 +1,99 @@
+import CSNMPClient
+#if canImport(Glibc)
+import Glibc
+#endif
+import MIB
+
+/// A synchronous SNMP session over net-snmp's client library: enough for a
+/// monitoring check or a person's look at the tables, not for a poller.
+public final class SNMPSession {
+    private let handle: OpaquePointer
+    private let target: SNMPTarget
+
+    /// Opens the session (no packet is sent until the first request).
+    public init(_ target: SNMPTarget) throws(SNMPClientError) {
+        var message = [CChar](repeating: 0, count: 512)
+        let arguments = target.arguments
+        let handle: OpaquePointer? = withCStrings(arguments) { argv in
+            csnmp_open(Int32(arguments.count), argv, &message, message.count)
+        }
+        guard let handle else {
+            throw .failure("cannot open an SNMP session to \(target.agent): \(String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self))")
+        }
+        self.handle = handle
+        self.target = target
+    }
+
+    deinit { csnmp_close(handle) }
+
+    /// Every cell under `root` in SNMP order, by GETBULK; at most `limit` cells.
+    public func walk(_ root: OID, limit: Int = 1_000_000) throws(SNMPClientError) -> [MIBView.Cell] {
+        var cells: [MIBView.Cell] = []
+        var last = root
+        while cells.count < limit {
+            let batch = try getBulk(after: last)
+            var advanced = false
+            for (oid, value) in batch {
+                guard let value, oid.hasPrefix(root) else { return cells }
+                guard last < oid else { throw .walkNotIncreasing(agent: target.agent) }
+                cells.append(MIBView.Cell(oid: oid, value: value))
+                last = oid
+                advanced = true
+            }
+            if !advanced { return cells }
+        }
+        return cells
+    }
+
+    /// One GETBULK after `oid`: each varbind's name and value (nil for an exception such as endOfMibView).
+    private func getBulk(after oid: OID) throws(SNMPClientError) -> [(OID, SNMPValue?)] {
+        final class Collected { var varbinds: [(OID, SNMPValue?)] = [] }
+        let collected = Collected()
+        var message = [CChar](repeating: 0, count: 512)
+        let status = oid.components.withUnsafeBufferPointer { name in
+            csnmp_get_bulk(handle, name.baseAddress, name.count, 50, { context, varbind in
+                guard let context, let varbind else { return }
+                let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
+                collected.varbinds.append(SNMPSession.decode(varbind.pointee))
+            }, Unmanaged.passUnretained(collected).toOpaque(), &message, message.count)
+        }
+        let reason = String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+        switch csnmp_status(rawValue: UInt32(status)) {
+        case CSNMP_OK: return collected.varbinds
+        case CSNMP_TIMEOUT: throw .noResponse(agent: target.agent, seconds: target.timeout * (target.retries + 1))
+        case CSNMP_AUTHENTICATION: throw .authenticationFailed(user: userName, reason: reason)
+        case CSNMP_UNKNOWN_USER: throw .unknownUser(user: userName)
+        case CSNMP_ERROR_STATUS: throw .errorStatus(agent: target.agent, reason: reason)
+        default: throw .failure("SNMP request to \(target.agent) failed: \(reason)")
+        }
+    }
+
+    private var userName: String {
+        if case .user(let user) = target.credentials { return user.name }
+        return ""
+    }
+
+    fileprivate static func decode(_ varbind: csnmp_varbind) -> (OID, SNMPValue?) {
+        let name = OID(Array(UnsafeBufferPointer(start: varbind.name, count: varbind.name_length)))
+        let value: SNMPValue? = switch csnmp_kind(rawValue: UInt32(varbind.kind)) {
+        case CSNMP_INTEGER: .integer(Int32(truncatingIfNeeded: varbind.integer))
+        case CSNMP_OCTET_STRING, CSNMP_IPADDRESS, CSNMP_OPAQUE:
+            .octets(Array(UnsafeBufferPointer(start: varbind.bytes, count: varbind.bytes_length)))
+        case CSNMP_OBJECT_ID:
+            .objectIdentifier(OID(Array(UnsafeBufferPointer(start: varbind.oid_value, count: varbind.oid_value_length))))
+        case CSNMP_COUNTER32: .counter32(UInt32(truncatingIfNeeded: varbind.unsigned_value))
+        case CSNMP_GAUGE32: .gauge32(UInt32(truncatingIfNeeded: varbind.unsigned_value))
+        case CSNMP_TIMETICKS: .timeTicks(UInt32(truncatingIfNeeded: varbind.unsigned_value))
+        case CSNMP_COUNTER64: .counter64(varbind.unsigned_value)
+        default: nil
+        }
+        return (name, value)
+    }
+}
+
+/// `argv` for the duration of `body`.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) } + [nil])
+}

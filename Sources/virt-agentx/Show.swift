@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ImageInspector
+import MIB
+import VirtModel
+
+/// `virt-agentx show`: the tables for a person at a terminal, the first thing
+/// to run when an alert fires.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the host's tables for a person: aligned columns, chain verdicts highlighted.",
+        discussion: """
+            Reads a running agent over SNMP (-H, with -C or SNMPv3 options as snmpget takes \
+            them) or this host directly (--local). Without a table name it prints the host, \
+            domains, disks, pools and volumes.
+            """)
+
+    enum Part: String, ExpressibleByArgument, CaseIterable {
+        case host, domains, disks, layers, interfaces, pools, volumes, all
+    }
+
+    enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, always, never
+    }
+
+    @Argument(help: ArgumentHelp("What to print: \(Part.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "table"))
+    var parts: [Part] = []
+
+    @OptionGroup var source: SourceOptions
+
+    @Flag(help: "Only disks, layers and volumes whose chain verdict is a warning or critical.")
+    var problems = false
+
+    @Option(help: "Highlight verdicts with colour: auto (when output is a terminal and NO_COLOR is unset), always, never.")
+    var color: ColorChoice = .auto
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Give up after this many seconds (default 30).", valueName: "seconds"))
+    var timeout: Int = 30
+
+    func validate() throws {
+        guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds.") }
+    }
+
+    func run() throws {
+        let reading: MIBReading
+        do {
+            reading = try source.read(within: timeout)
+        } catch {
+            FileHandle.standardError.write(Data("virt-agentx show: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let chosen = parts.isEmpty ? [.host, .domains, .disks, .pools, .volumes]
+            : parts.contains(.all) ? Part.allCases.filter { $0 != .all } : parts
+        let useColor = switch color {
+        case .always: true
+        case .never: false
+        case .auto: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        }
+        let view = ShowView(reading: reading, problemsOnly: problems, color: useColor)
+        print(chosen.map { view.render($0) }.joined(separator: "\n\n"))
+    }
+}
