@@ -7,7 +7,9 @@ extension Poller {
     /// Every pool with its volumes, and each file or block volume's chain inspected.
     mutating func collectPools(_ connection: LibvirtConnection) throws(LibvirtError) -> [StoragePool] {
         var pools: [StoragePool] = []
-        for handle in try connection.allStoragePools() {
+        // libvirt lists in hash order, which changes from process to process: sort
+        // by name so that a new host's rows get the same indexes every time.
+        for handle in try connection.allStoragePools().sorted(by: { (try? $0.name) ?? "" < (try? $1.name) ?? "" }) {
             do {
                 pools.append(try pool(handle))
             } catch where error.isVanishedObject {
@@ -24,7 +26,7 @@ extension Poller {
         let index = indexes.pools.index(for: uuid)
         var volumes: [Volume] = []
         if state == .running || state == .degraded {
-            for volume in try handle.volumes() {
+            for volume in try handle.volumes().sorted(by: { (try? $0.name) ?? "" < (try? $1.name) ?? "" }) {
                 do throws(LibvirtError) {
                     volumes.append(try self.volume(volume, poolIndex: index, poolUUID: uuid))
                 } catch where error.isVanishedObject {

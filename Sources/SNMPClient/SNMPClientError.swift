@@ -1,9 +1,11 @@
+import Foundation
+
 /// Why an SNMP request got no usable answer, worded for the person reading a
 /// check's status line: what happened and what to look at.
 public enum SNMPClientError: Error, Equatable, CustomStringConvertible {
     /// No response at all: host down, port closed or filtered, snmpd stopped, or
     /// (SNMPv1/v2c) a community the agent does not accept, which it ignores silently.
-    case noResponse(agent: String, seconds: Int)
+    case noResponse(agent: String, seconds: Double)
     case authenticationFailed(user: String, reason: String)
     case unknownUser(user: String)
     /// The agent answered with an error-status.
@@ -16,7 +18,7 @@ public enum SNMPClientError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noResponse(let agent, let seconds):
-            "no SNMP response from \(agent) within \(seconds) s: check the host and port, that snmpd runs, and the community or user"
+            "no SNMP response from \(agent) within \(String(format: "%g", seconds)) s: check the host and port, that snmpd runs, and the community or user"
         case .authenticationFailed(let user, let reason):
             "SNMPv3 authentication failed for user \(user) (\(reason)): check -l, -a/-A and -x/-X"
         case .unknownUser(let user):

@@ -60,7 +60,7 @@ public final class SNMPSession {
         let reason = String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
         switch csnmp_status(rawValue: UInt32(status)) {
         case CSNMP_OK: return collected.varbinds
-        case CSNMP_TIMEOUT: throw .noResponse(agent: target.agent, seconds: target.timeout * (target.retries + 1))
+        case CSNMP_TIMEOUT: throw .noResponse(agent: target.agent, seconds: target.timeout * Double(target.retries + 1))
         case CSNMP_AUTHENTICATION: throw .authenticationFailed(user: userName, reason: reason)
         case CSNMP_UNKNOWN_USER: throw .unknownUser(user: userName)
         case CSNMP_ERROR_STATUS: throw .errorStatus(agent: target.agent, reason: reason)

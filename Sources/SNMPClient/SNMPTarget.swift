@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and how to ask: an agent address and the credentials of one SNMP version,
 /// spelled as net-snmp's command-line tools spell them.
 public struct SNMPTarget: Sendable {
@@ -10,10 +12,10 @@ public struct SNMPTarget: Sendable {
     public var agent: String
     public var credentials: Credentials
     /// Seconds to wait for each response before retrying.
-    public var timeout: Int
+    public var timeout: Double
     public var retries: Int
 
-    public init(agent: String, credentials: Credentials, timeout: Int = 5, retries: Int = 1) {
+    public init(agent: String, credentials: Credentials, timeout: Double = 5, retries: Int = 1) {
         self.agent = agent
         self.credentials = credentials
         self.timeout = timeout
@@ -22,7 +24,7 @@ public struct SNMPTarget: Sendable {
 
     /// The arguments snmpget would take for this target.
     var arguments: [String] {
-        var arguments = ["virt-agentx", "-t", String(timeout), "-r", String(retries)]
+        var arguments = ["virt-agentx", "-t", String(format: "%.3f", timeout), "-r", String(retries)]
         switch credentials {
         case .community(let community):
             arguments += ["-v", "2c", "-c", community]

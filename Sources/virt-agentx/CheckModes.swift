@@ -48,7 +48,9 @@ struct CheckChains: ParsableCommand {
     func run() throws {
         let service = "VIRT CHAINS"
         let chains = verdicts(in: options.readConnected(service: service))
+        // Worst first, then by name: the order does not depend on row indexes.
         let unhealthy = chains.filter { $0.severity >= .warning }
+            .sorted { ($1.severity, $0.name) < ($0.severity, $1.name) }
         let worst = chains.map(\.severity.pluginStatus).max() ?? .ok
         let counted = status(of: Double(unhealthy.count), warning: options.warningRange, critical: options.criticalRange)
         let listed = unhealthy.prefix(3).map { "\($0.name) \($0.code)" }.joined(separator: ", ")

@@ -103,7 +103,8 @@ struct SourceOptions: ParsableArguments {
         hostname.map { "the agent at \($0)" } ?? "libvirt at \(uri ?? "its default URI")"
     }
 
-    /// The SNMP target, with per-request timeouts that leave room for a retry within `seconds`.
+    /// The SNMP target: one try and one retry fill 80 % of `seconds`, so a silent
+    /// agent is reported as such before the check's own deadline.
     func target(within seconds: Int) -> SNMPTarget? {
         guard let hostname else { return nil }
         let agent = port.map { "\(hostname):\($0)" } ?? hostname
@@ -113,7 +114,7 @@ struct SourceOptions: ParsableArguments {
                                    authProtocol: authProtocol, authPassphrase: authPassphrase,
                                    privProtocol: privProtocol, privPassphrase: privPassphrase))
         }
-        return SNMPTarget(agent: agent, credentials: credentials, timeout: max(1, seconds / 3), retries: 1)
+        return SNMPTarget(agent: agent, credentials: credentials, timeout: Double(seconds) * 0.4, retries: 1)
     }
 
     /// The tables as the source serves them now.

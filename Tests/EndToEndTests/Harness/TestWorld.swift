@@ -45,9 +45,19 @@ enum TestWorld {
 
     /// A UDP port on 127.0.0.1 that nothing is bound to right now.
     static func freeUDPPort() throws -> UInt16 {
+        try SilentUDPSocket().port
+    }
+}
+
+/// A UDP socket bound on 127.0.0.1 that reads nothing and answers nothing: an
+/// SNMP agent that never responds. Closed when released.
+final class SilentUDPSocket {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -58,7 +68,13 @@ enum TestWorld {
                 bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard bound else { throw HarnessError("bind: \(errno)") }
-        return UInt16(bigEndian: address.sin_port)
+        guard bound else {
+            close(fd)
+            throw HarnessError("bind: \(errno)")
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
     }
+
+    deinit { close(fd) }
 }
