@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "MIB", dependencies: ["VirtModel",
                                            .product(name: "Algorithms", package: "swift-algorithms")]),
 
-        // The only code that includes net-snmp headers; its public header includes none.
+        // net-snmp's agent library behind a thin shim; like CSNMPClient, its public header includes no net-snmp header.
         .target(name: "CAgentX",
                 linkerSettings: [.linkedLibrary("netsnmpagent"), .linkedLibrary("netsnmp")]),
         // Swift side of the AgentX bridge: owns the net-snmp thread.
