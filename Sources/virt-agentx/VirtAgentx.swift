@@ -17,8 +17,10 @@ struct VirtAgentx: ParsableCommand {
     /// Like ParsableCommand's, except that `inspect` and `check` report usage
     /// errors with exit status 3 (UNKNOWN), as monitoring plugins do, instead of 64.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        HiddenSecrets.hide()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)

@@ -99,6 +99,25 @@ import Testing
         }
     }
 
+    @Test func passphrasesAndCommunitiesDoNotShowInPs() throws {
+        let silent = try SilentUDPSocket()
+        let folder = try TestWorld.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let secret = "secret-auth-passphrase"
+        for credentials in [["-u", "someone", "-A", secret], ["--community=\(secret)"]] {
+            let check = try ChildProcess("check", try TestWorld.agentBinary(),
+                                         ["check", "chains", "-t", "5", "-H", "127.0.0.1:\(silent.port)"] + credentials,
+                                         log: folder.appendingPathComponent("check.log"))
+            defer { check.stop() }
+            let commandLine = { (try? String(contentsOfFile: "/proc/\(check.pid)/cmdline", encoding: .utf8)) ?? "" }
+            // Waiting on the silent agent, the check has long parsed its arguments.
+            #expect(eventually(timeout: .seconds(3)) { commandLine().contains("127.0.0.1:\(silent.port)") })
+            Thread.sleep(forTimeInterval: 0.5)
+            #expect(!commandLine().contains(secret), "\(credentials): \(commandLine())")
+            #expect(check.isRunning, "still waiting, so the command line read was the live one")
+        }
+    }
+
     @Test func showReadsTheSameTablesOverSNMPAsLocally() throws {
         let (master, agent) = try deployment()
         defer { withExtendedLifetime(agent) { master.stop() } }
