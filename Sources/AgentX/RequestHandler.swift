@@ -30,8 +30,8 @@ private func reply(_ request: OpaquePointer, _ oid: OID, _ value: SNMPValue) {
         case .gauge32(let v): cagentx_reply_integer(request, base, count, CAGENTX_GAUGE32, Int64(v))
         case .timeTicks(let v): cagentx_reply_integer(request, base, count, CAGENTX_TIMETICKS, Int64(v))
         case .counter64(let v): cagentx_reply_counter64(request, base, count, v)
-        case .octets(let bytes):
-            bytes.withUnsafeBufferPointer {
+        case .octets, .text:
+            _ = value.withOctets {
                 cagentx_reply_octets(request, base, count, CAGENTX_OCTET_STRING, $0.baseAddress, $0.count)
             }
         case .objectIdentifier(let target):

@@ -128,8 +128,8 @@ public final class Subagent {
             case .gauge32(let v): cagentx_notification_add_integer(base, count, CAGENTX_GAUGE32, Int64(v))
             case .timeTicks(let v): cagentx_notification_add_integer(base, count, CAGENTX_TIMETICKS, Int64(v))
             case .counter64(let v): cagentx_notification_add_counter64(base, count, v)
-            case .octets(let bytes):
-                bytes.withUnsafeBufferPointer { cagentx_notification_add_octets(base, count, $0.baseAddress, $0.count) }
+            case .octets, .text:
+                _ = varbind.value.withOctets { cagentx_notification_add_octets(base, count, $0.baseAddress, $0.count) }
             case .objectIdentifier:
                 break  // no notification of this module carries one
             }

@@ -98,8 +98,11 @@ public struct MIBReading: Sendable {
 extension SNMPValue {
     /// The text of a DisplayString.
     public var text: String? {
-        guard case .octets(let bytes) = self else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        switch self {
+        case .text(let text): return text
+        case .octets(let bytes): return String(decoding: bytes, as: UTF8.self)
+        default: return nil
+        }
     }
 
     /// Any integer-valued syntax as a signed 64-bit number (Counter64 saturates).
@@ -108,7 +111,7 @@ extension SNMPValue {
         case .integer(let value): Int64(value)
         case .counter32(let value), .gauge32(let value), .timeTicks(let value): Int64(value)
         case .counter64(let value): Int64(clamping: value)
-        case .octets, .objectIdentifier: nil
+        case .octets, .text, .objectIdentifier: nil
         }
     }
 }

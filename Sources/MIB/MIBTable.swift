@@ -74,7 +74,7 @@ public struct Table<Row>: Sendable {
 /// What the MIB view needs from any table, whatever its row type.
 protocol TableDescription: Sendable {
     func objects(under parent: OID) -> [MIBObject]
-    func cells(of snapshot: Snapshot, under parent: OID, into cells: inout [MIBView.Cell])
+    func cells(of snapshot: Snapshot, under parent: OID) -> TableCells
 }
 
 extension Table: TableDescription {
@@ -89,15 +89,9 @@ extension Table: TableDescription {
             }
     }
 
-    func cells(of snapshot: Snapshot, under parent: OID, into cells: inout [MIBView.Cell]) {
-        let entry = parent.appending(subID, 1)
-        let rows = self.rows(snapshot)
-        let indexes = rows.map(index)
-        for column in columns where column.access != .notAccessible {
-            let columnOID = entry.appending(column.subID)
-            for (row, index) in zip(rows, indexes) {
-                cells.append(MIBView.Cell(oid: columnOID.appending(index), value: column.value(row)))
-            }
-        }
+    func cells(of snapshot: Snapshot, under parent: OID) -> TableCells {
+        let served = columns.filter { $0.access != .notAccessible }
+        return TableCells(entry: parent.appending(subID, 1), columns: served.map(\.subID),
+                          rows: rows(snapshot).map { row in (index(row), served.map { $0.value(row) }) })
     }
 }

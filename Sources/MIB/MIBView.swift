@@ -3,7 +3,10 @@ import Algorithms
 /// The cells of one snapshot in SNMP order, answering GET and GETNEXT by binary search.
 ///
 /// Built once per snapshot off the request path; immutable afterwards, so the
-/// net-snmp thread can read it while the collector builds the next one.
+/// net-snmp thread can read it while the collector builds the next one. Tables
+/// are stored by column, each row's index once (not an OID per cell): memory is
+/// one value per cell plus one index per row, and a request costs a few binary
+/// searches and no allocation beyond the OID it answers with.
 public struct MIBView: Sendable {
     public struct Cell: Sendable, Equatable {
         public var oid: OID
@@ -24,35 +27,64 @@ public struct MIBView: Sendable {
         case noSuchInstance
     }
 
-    /// Sorted by OID, no duplicates.
-    public let cells: [Cell]
-    /// OIDs of the accessible objects (scalars and columns), sorted.
-    private let objects: [OID]
-    /// Cells whose value depends on the time of the request (the age of the
-    /// data), by position in `cells`: evaluated from memory, never from I/O.
-    private let live: [Int: @Sendable () -> SNMPValue]
+    /// A stretch of the view in OID order: one scalar instance, or one table.
+    private enum Region: Sendable {
+        case scalar(Cell)
+        case table(TableCells)
 
-    /// `cells` may come in any order; a `live` entry replaces its cell's value at request time.
-    public init(cells: [Cell], objects: [OID], live: [OID: @Sendable () -> SNMPValue] = [:]) {
-        self.cells = cells.sorted { $0.oid < $1.oid }
-        self.objects = objects.sorted()
-        var positions: [Int: @Sendable () -> SNMPValue] = [:]
-        for (oid, value) in live {
-            let position = self.cells.partitioningIndex { !($0.oid < oid) }
-            if position < self.cells.count, self.cells[position].oid == oid { positions[position] = value }
+        /// Every OID of the region is this OID or under it.
+        var root: OID {
+            switch self {
+            case .scalar(let cell): cell.oid
+            case .table(let table): table.entry
+            }
         }
-        self.live = positions
     }
 
-    private func cell(at position: Int) -> Cell {
-        guard let value = live[position] else { return cells[position] }
-        return Cell(oid: cells[position].oid, value: value())
+    private let regions: [Region]
+    /// OIDs of the accessible objects (scalars and columns), sorted.
+    private let objects: [OID]
+    /// Scalars whose value depends on the time of the request (the age of the
+    /// data): evaluated from memory, never from I/O.
+    private let live: [OID: @Sendable () -> SNMPValue]
+
+    /// Scalar instances and tables in any order (their subtrees must not overlap);
+    /// a `live` entry replaces its scalar's value at request time.
+    public init(scalars: [Cell], tables: [TableCells], objects: [OID],
+                live: [OID: @Sendable () -> SNMPValue] = [:]) {
+        regions = (scalars.map(Region.scalar) + tables.filter { $0.rowCount > 0 }.map(Region.table))
+            .sorted { $0.root < $1.root }
+        self.objects = objects.sorted()
+        self.live = live
+    }
+
+    /// A view of loose cells, each its own scalar region (for small hand-made views).
+    public init(cells: [Cell], objects: [OID], live: [OID: @Sendable () -> SNMPValue] = [:]) {
+        self.init(scalars: cells, tables: [], objects: objects, live: live)
+    }
+
+    /// How many cells the view serves.
+    public var cellCount: Int {
+        regions.reduce(0) { count, region in
+            switch region {
+            case .scalar: count + 1
+            case .table(let table): count + table.rowCount * table.columnCount
+            }
+        }
     }
 
     public func get(_ oid: OID) -> Lookup {
-        let position = cells.partitioningIndex { !($0.oid < oid) }
-        if position < cells.count, cells[position].oid == oid {
-            return .value(cell(at: position).value)
+        // The region that could hold `oid`: the last one whose root is not after it.
+        let position = regions.partitioningIndex { oid < $0.root } - 1
+        if position >= 0 {
+            switch regions[position] {
+            case .scalar(let cell) where cell.oid == oid:
+                return .value(live[oid]?() ?? cell.value)
+            case .table(let table):
+                if let value = table.value(at: oid) { return .value(value) }
+            default:
+                break
+            }
         }
         let after = objects.partitioningIndex { oid < $0 }
         if after > 0, oid.hasPrefix(objects[after - 1]) {
@@ -63,7 +95,104 @@ public struct MIBView: Sendable {
 
     /// The first cell after `oid` in SNMP order, or nil at the end of the view.
     public func next(after oid: OID) -> Cell? {
-        let position = cells.partitioningIndex { oid < $0.oid }
-        return position < cells.count ? cell(at: position) : nil
+        // The region that may hold `oid`, then those after it, whose every cell follows `oid`.
+        var position = max(0, regions.partitioningIndex { oid < $0.root } - 1)
+        while position < regions.count {
+            switch regions[position] {
+            case .scalar(let cell):
+                if oid < cell.oid { return Cell(oid: cell.oid, value: live[cell.oid]?() ?? cell.value) }
+            case .table(let table):
+                if let cell = table.cell(after: oid) { return cell }
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    /// Every cell in SNMP order (for tests and local readers; the agent never walks it whole).
+    public var allCells: [Cell] {
+        var cells: [Cell] = []
+        var last: OID = []
+        while let cell = next(after: last) {
+            cells.append(cell)
+            last = cell.oid
+        }
+        return cells
+    }
+}
+
+/// One conceptual table's cells: values by column, each row's index stored once.
+public struct TableCells: Sendable {
+    /// The entry OID (table.1): cells are entry.column.index.
+    public let entry: OID
+    /// Accessible column sub-identifiers, ascending.
+    private let columns: [UInt32]
+    /// Row indexes in SNMP order, flattened: row r is `indexes[starts[r]..<starts[r + 1]]`.
+    private let indexes: [UInt32]
+    private let starts: [Int]
+    /// values[column][row].
+    private let values: [[SNMPValue]]
+
+    /// `rows` in any order, each with one value per entry of `columns`.
+    public init(entry: OID, columns: [UInt32], rows: [(index: [UInt32], values: [SNMPValue])]) {
+        precondition(rows.allSatisfy { $0.values.count == columns.count }, "a row with the wrong number of values")
+        let columnOrder = columns.indices.sorted { columns[$0] < columns[$1] }
+        let rowOrder = rows.indices.sorted { rows[$0].index.lexicographicallyPrecedes(rows[$1].index) }
+        self.entry = entry
+        self.columns = columnOrder.map { columns[$0] }
+        var indexes: [UInt32] = [], starts: [Int] = [0]
+        indexes.reserveCapacity(rows.count)
+        starts.reserveCapacity(rows.count + 1)
+        for row in rowOrder {
+            indexes.append(contentsOf: rows[row].index)
+            starts.append(indexes.count)
+        }
+        self.indexes = indexes
+        self.starts = starts
+        values = columnOrder.map { column in rowOrder.map { rows[$0].values[column] } }
+    }
+
+    public var rowCount: Int { starts.count - 1 }
+    public var columnCount: Int { columns.count }
+
+    private func index(_ row: Int) -> ArraySlice<UInt32> { indexes[starts[row]..<starts[row + 1]] }
+
+    /// The value at `oid` exactly, if it is a cell of this table.
+    func value(at oid: OID) -> SNMPValue? {
+        let width = entry.components.count
+        guard oid.components.count > width + 1, oid.hasPrefix(entry) else { return nil }
+        let column = columns.partitioningIndex { $0 >= oid.components[width] }
+        guard column < columns.count, columns[column] == oid.components[width] else { return nil }
+        let wanted = oid.components[(width + 1)...]
+        let row = (0..<rowCount).partitioningIndex { !index($0).lexicographicallyPrecedes(wanted) }
+        guard row < rowCount, index(row).elementsEqual(wanted) else { return nil }
+        return values[column][row]
+    }
+
+    /// The first cell of this table after `oid`, if any.
+    func cell(after oid: OID) -> MIBView.Cell? {
+        guard rowCount > 0 else { return nil }
+        let width = entry.components.count
+        if oid < entry { return cell(column: 0, row: 0) }
+        // After the entry and outside its subtree: past every cell.
+        guard oid.hasPrefix(entry) else { return nil }
+        guard oid.components.count > width else { return cell(column: 0, row: 0) }
+        let wantedColumn = oid.components[width]
+        let column = columns.partitioningIndex { $0 >= wantedColumn }
+        guard column < columns.count else { return nil }
+        guard columns[column] == wantedColumn else { return cell(column: column, row: 0) }
+        // The first row whose index follows what is left of `oid`.
+        let rest = oid.components[(width + 1)...]
+        let row = (0..<rowCount).partitioningIndex { rest.lexicographicallyPrecedes(index($0)) }
+        if row < rowCount { return cell(column: column, row: row) }
+        return column + 1 < columns.count ? cell(column: column + 1, row: 0) : nil
+    }
+
+    private func cell(column: Int, row: Int) -> MIBView.Cell {
+        var components = entry.components
+        components.reserveCapacity(entry.components.count + 1 + starts[row + 1] - starts[row])
+        components.append(columns[column])
+        components.append(contentsOf: index(row))
+        return MIBView.Cell(oid: OID(components), value: values[column][row])
     }
 }

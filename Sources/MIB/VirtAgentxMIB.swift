@@ -84,15 +84,10 @@ public enum VirtAgentxMIB {
 
     /// The view that serves `snapshot`.
     public static func view(of snapshot: Snapshot) -> MIBView {
-        var cells: [MIBView.Cell] = []
-        for scalar in hostScalars {
-            cells.append(MIBView.Cell(oid: hostRoot.appending(scalar.subID, 0), value: scalar.value(snapshot)))
-        }
-        for table in tables {
-            table.cells(of: snapshot, under: objectsRoot, into: &cells)
-        }
-        return MIBView(cells: cells, objects: accessibleOIDs,
-                       live: [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
+        MIBView(scalars: hostScalars.map { MIBView.Cell(oid: hostRoot.appending($0.subID, 0), value: $0.value(snapshot)) },
+                tables: tables.map { $0.cells(of: snapshot, under: objectsRoot) },
+                objects: accessibleOIDs,
+                live: [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
     }
 
     /// virtHostDataAge: whole seconds since the last successful poll, at the time of the

@@ -27,6 +27,7 @@ import Testing
         #expect(inspections.chain(of: "fine", format: nil) == .finished(chain), "other images are unaffected")
         #expect(inspections.chain(of: "hung", format: nil) == .overdue(last: nil), "still hung")
         #expect(started.load(ordering: .relaxed) == 1, "one stuck thread, not one per poll")
+        #expect(inspections.workersStarted == 2, "the hung worker was replaced once")
 
         hanging.store(false, ordering: .relaxed)
         release.signal()   // the storage comes back
@@ -46,6 +47,21 @@ import Testing
         slow.store(true, ordering: .relaxed)
         #expect(inspections.chain(of: "image", format: "qcow2") == .overdue(last: chain))
         release.signal()
+    }
+
+    @Test func aHealthyHostUsesOneWorkerForEveryImage() {
+        let chain = self.chain
+        let threads = Mutex<Set<String>>([])
+        let inspections = GuardedInspections(deadline: .seconds(5)) { _, _ in
+            let name = "\(Unmanaged.passUnretained(Thread.current).toOpaque())"
+            threads.withLock { _ = $0.insert(name) }
+            return chain
+        }
+        for image in 0..<2_000 {
+            #expect(inspections.chain(of: "image\(image)", format: nil) == .finished(chain))
+        }
+        #expect(inspections.workersStarted == 1)
+        #expect(threads.withLock { $0.count } == 1, "every inspection ran on the same thread")
     }
 
     @Test func imagesNoLongerAskedAboutAreForgotten() {

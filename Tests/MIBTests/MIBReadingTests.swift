@@ -28,7 +28,7 @@ import VirtModel
     }
 
     @Test func cellsInAnyOrderAndForeignCellsAreIgnored() {
-        let cells = VirtAgentxMIB.view(of: sampleSnapshot()).cells
+        let cells = VirtAgentxMIB.view(of: sampleSnapshot()).allCells
         let foreign = [MIBView.Cell(oid: [1, 3, 6, 1, 2, 1, 1, 5, 0], value: .string("host")),
                        MIBView.Cell(oid: VirtAgentxMIB.objectsRoot.appending(99, 1), value: .integer(1))]
         let reading = MIBReading(cells: cells.reversed() + foreign)

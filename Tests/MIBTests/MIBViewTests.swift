@@ -6,15 +6,12 @@ private let scalar: OID = [1, 9, 1, 1]
 private let column2: OID = [1, 9, 2, 1, 2]
 private let column3: OID = [1, 9, 2, 1, 3]
 private let view = MIBView(
-    cells: [
-        .init(oid: column3.appending(10), value: .integer(30)),
-        .init(oid: scalar.appending(0), value: .string("host")),
-        .init(oid: column2.appending(2), value: .string("b")),
-        .init(oid: column2.appending(1), value: .string("a")),
-        .init(oid: column3.appending(1), value: .integer(10)),
-        .init(oid: column2.appending(10), value: .string("j")),
-        .init(oid: column3.appending(2), value: .integer(20)),
-    ],
+    scalars: [.init(oid: scalar.appending(0), value: .string("host"))],
+    tables: [TableCells(entry: [1, 9, 2, 1], columns: [3, 2], rows: [
+        ([10], [.integer(30), .string("j")]),
+        ([1], [.integer(10), .string("a")]),
+        ([2], [.integer(20), .string("b")]),
+    ])],
     objects: [column3, scalar, column2])
 
 @Suite struct MIBViewGetTests {
@@ -71,5 +68,44 @@ private let view = MIBView(
         let empty = MIBView(cells: [], objects: [])
         #expect(empty.next(after: [0]) == nil)
         #expect(empty.get([1, 3, 6]) == .noSuchObject)
+    }
+}
+
+/// The columnar tables against the plainest possible view of the same cells (each
+/// cell on its own, sorted by OID): every GET and GETNEXT must agree.
+@Suite struct MIBViewTableStorageTests {
+    @Test func tablesAnswerExactlyAsLooseSortedCells() {
+        var generator = SystemRandomNumberGenerator()
+        let entry: OID = [1, 9, 5, 1]
+        let columns: [UInt32] = [7, 2, 4]
+        var indexes = Set<[UInt32]>()
+        while indexes.count < 60 { indexes.insert([UInt32.random(in: 1...6, using: &generator), UInt32.random(in: 0...40, using: &generator)]) }
+        let rows = indexes.map { index in (index, columns.map { SNMPValue.integer(Int32($0) * 1000 + Int32(index[1])) }) }
+        let scalars: [MIBView.Cell] = [.init(oid: [1, 9, 1, 0], value: .integer(1)), .init(oid: [1, 9, 6, 0], value: .integer(6))]
+        let objects: [OID] = [[1, 9, 1], [1, 9, 6]] + columns.map { entry.appending($0) }
+        let columnar = MIBView(scalars: scalars, tables: [TableCells(entry: entry, columns: columns, rows: rows)], objects: objects)
+        let loose = MIBView(
+            cells: scalars + rows.flatMap { index, values in
+                zip(columns, values).map { MIBView.Cell(oid: entry.appending($0.0).appending(index), value: $0.1) }
+            },
+            objects: objects)
+        #expect(columnar.cellCount == 2 + 60 * 3)
+        #expect(columnar.allCells == loose.allCells)
+        for _ in 0..<5_000 {
+            let length = Int.random(in: 0...7, using: &generator)
+            let probe = OID([1, 9] + (0..<length).map { position in
+                position < 2 ? [5, 1, 6, 0, 4][Int.random(in: 0...4, using: &generator)] : UInt32.random(in: 0...41, using: &generator)
+            })
+            #expect(columnar.next(after: probe) == loose.next(after: probe), "next after \(probe)")
+            #expect(columnar.get(probe) == loose.get(probe), "get \(probe)")
+        }
+    }
+
+    @Test func anEmptyTableServesNothingButItsColumnsExist() {
+        let column: OID = [1, 9, 5, 1, 2]
+        let empty = MIBView(scalars: [], tables: [TableCells(entry: [1, 9, 5, 1], columns: [2], rows: [])], objects: [column])
+        #expect(empty.next(after: [1]) == nil)
+        #expect(empty.get(column.appending(1)) == .noSuchInstance)
+        #expect(empty.cellCount == 0)
     }
 }

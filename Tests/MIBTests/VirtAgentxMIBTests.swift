@@ -39,8 +39,9 @@ func sampleSnapshot() -> Snapshot {
         let scalars = accessible.filter { $0.kind == .scalar }.count
         let domainColumns = accessible.filter { $0.kind == .column && $0.oid.hasPrefix(entry) }.count
         // Two domains and nothing else: empty tables serve no cells.
-        #expect(view.cells.count == scalars + 2 * domainColumns)
-        for cell in view.cells {
+        #expect(view.cellCount == scalars + 2 * domainColumns)
+        #expect(view.allCells.count == view.cellCount)
+        for cell in view.allCells {
             #expect(accessible.contains { cell.oid.hasPrefix($0.oid) }, "\(cell.oid) is not under a served object")
         }
         // The index column is not-accessible: never served.
