@@ -120,6 +120,7 @@ public final class Collector: @unchecked Sendable {
             setPollStarted(nil, published: snapshot)
             publish(snapshot)
             saveIndexesIfChanged()
+            logger.debug("poll published", metadata: ResidentMemory.metadata)
             lastPoll = ContinuousClock.now
             connected = snapshot.host.connection == .connected
         }
