@@ -18,19 +18,37 @@ public final class Subagent {
         public var pingInterval: Int
         /// Whether `pingInterval` was given on the command line (it then wins over the file).
         public var pingFromCommandLine: Bool
+        /// Set to serve SNMP directly, as a master agent, instead of through snmpd.
+        public var master: Master?
 
         public init(name: String = "virt-agentx", agentxSocket: String? = nil, pingInterval: Int = 5,
-                    pingFromCommandLine: Bool = false) {
+                    pingFromCommandLine: Bool = false, master: Master? = nil) {
             self.name = name
             self.agentxSocket = agentxSocket
             self.pingInterval = pingInterval
             self.pingFromCommandLine = pingFromCommandLine
+            self.master = master
+        }
+    }
+
+    /// The standalone role: net-snmp's agent library answers SNMP itself, with
+    /// access configured in NAME.conf the way snmpd.conf configures it.
+    public struct Master: Sendable {
+        /// Where to listen, as snmpd's agentaddress; nil for the file's or net-snmp's default (udp:161).
+        public var listen: String?
+        /// Where net-snmp keeps the engine's boots and localised SNMPv3 keys.
+        public var persistentDirectory: String?
+
+        public init(listen: String?, persistentDirectory: String?) {
+            self.listen = listen
+            self.persistentDirectory = persistentDirectory
         }
     }
 
     public enum Failure: Error, CustomStringConvertible {
         case initialisation(String)
         case registration(OID)
+        case listening(String)
 
         public var description: String {
             switch self {
@@ -38,6 +56,8 @@ public final class Subagent {
                 "net-snmp could not initialise the agent library for '\(name)' (see the net-snmp messages above)"
             case .registration(let oid):
                 "net-snmp refused to register the subtree \(oid)"
+            case .listening(let address):
+                "cannot listen on \(address) (in use, or a port below 1024 without root?); choose another with --listen"
             }
         }
     }
@@ -54,14 +74,21 @@ public final class Subagent {
         self.configuration = configuration
         self.store = store
         self.logger = logger
-        guard cagentx_init(configuration.name, configuration.agentxSocket,
-                           forwardNetSNMPLog, announceMasterSession) == 0 else {
-            throw Failure.initialisation(configuration.name)
+        if let master = configuration.master {
+            guard cagentx_init_master(configuration.name, master.listen, master.persistentDirectory,
+                                      forwardNetSNMPLog) == 0 else {
+                throw Failure.initialisation(configuration.name)
+            }
+        } else {
+            guard cagentx_init(configuration.name, configuration.agentxSocket,
+                               forwardNetSNMPLog, announceMasterSession) == 0 else {
+                throw Failure.initialisation(configuration.name)
+            }
+            // init_agent resets the ping interval, so it is set after cagentx_init;
+            // command-line values are applied again after every configuration read.
+            cagentx_set_ping_interval(Int32(configuration.pingInterval))
+            cagentx_command_line(configuration.agentxSocket, Int32(configuration.pingFromCommandLine ? configuration.pingInterval : 0))
         }
-        // init_agent resets the ping interval, so it is set after cagentx_init;
-        // command-line values are applied again after every configuration read.
-        cagentx_set_ping_interval(Int32(configuration.pingInterval))
-        cagentx_command_line(configuration.agentxSocket, Int32(configuration.pingFromCommandLine ? configuration.pingInterval : 0))
         let context = Unmanaged.passUnretained(store).toOpaque()
         let status = root.components.withUnsafeBufferPointer {
             cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
@@ -71,8 +98,15 @@ public final class Subagent {
 
     private static let reloadRequested = Atomic<Bool>(false)
 
-    /// Reads the configuration files and connects to the master (or starts retrying).
-    public func connect() {
+    /// Reads the configuration files and connects to the master (or starts
+    /// retrying); as a master, opens the listening ports instead.
+    public func connect() throws {
+        if let master = configuration.master {
+            guard cagentx_start_master(configuration.name) == 0 else {
+                throw Failure.listening(master.listen ?? "the configured agentaddress")
+            }
+            return
+        }
         cagentx_start(configuration.name)
         if cagentx_is_connected() == 0 {
             logger.warning("AgentX master not reachable yet; retrying every \(configuration.pingInterval) s",
@@ -94,7 +128,7 @@ public final class Subagent {
                 reload()
             }
         }
-        logger.info("stopping: unregistering from the master agent")
+        logger.info(configuration.master == nil ? "stopping: unregistering from the master agent" : "stopping")
         cagentx_shutdown(configuration.name)
     }
 

@@ -57,16 +57,31 @@ static void drain_wake_pipe(int fd, void *unused) {
     while (read(fd, buffer, sizeof buffer) > 0) {}
 }
 
+static void route_logging(cagentx_log_fn log) {
+    log_fn = log;
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
+    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, forward_log, NULL);
+    // The agent deals in numeric OIDs only: parsing MIB files would cost
+    // start-up time and print warnings for every module net-snmp lacks.
+    setenv("MIBS", "", 1);
+}
+
+static int open_wake_pipe(void) {
+    if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return -1;
+    if (register_readfd(wake_pipe[0], drain_wake_pipe, NULL) != FD_REGISTERED_OK)
+        return -1;
+    return 0;
+}
+
 int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
                  cagentx_master_fn master) {
-    log_fn = log;
+    route_logging(log);
     master_fn = master;
     snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
                            master_session_changed, NULL);
     snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_STOP,
                            master_session_changed, NULL);
-    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
-    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, forward_log, NULL);
 
     netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
     if (agentx_socket != NULL)
@@ -75,17 +90,36 @@ int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
-    // The agent deals in numeric OIDs only: parsing MIB files would cost
-    // start-up time and print warnings for every module net-snmp lacks.
-    setenv("MIBS", "", 1);
     if (init_agent(app) != 0)
         return -1;
+    return open_wake_pipe();
+}
 
-    if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+// Exported by libnetsnmpagent (agent/mibgroup/mibII/vacm_conf.c), whose
+// header Debian does not install.
+void init_vacm_conf(void);
+
+int cagentx_init_master(const char *app, const char *listen, const char *persistent_dir, cagentx_log_fn log) {
+    route_logging(log);
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 0);
+    // net-snmp would log every request's source address; the request path must not log.
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);
+    if (listen != NULL)
+        netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS, listen);
+    // A master keeps its SNMPv3 engine boots and localised user keys, as snmpd does.
+    if (persistent_dir != NULL) {
+        netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, persistent_dir);
+    } else {
+        netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+        netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+        netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    }
+    if (init_agent(app) != 0)
         return -1;
-    if (register_readfd(wake_pipe[0], drain_wake_pipe, NULL) != FD_REGISTERED_OK)
-        return -1;
-    return 0;
+    // The access-control keywords of snmpd.conf (rocommunity, rouser, view,
+    // com2sec, group, access), read from app.conf.
+    init_vacm_conf();
+    return open_wake_pipe();
 }
 
 void cagentx_set_ping_interval(int seconds) {
@@ -135,6 +169,14 @@ int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root
 
 void cagentx_start(const char *app) {
     init_snmp(app);
+}
+
+int cagentx_start_master(const char *app) {
+    init_snmp(app);
+    if (init_master_agent() != 0)
+        return -1;
+    master_connected = 1;
+    return 0;
 }
 
 int cagentx_process(int block) {

@@ -9,7 +9,7 @@ import VirtModel
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve libvirt's domains to an snmpd master agent over AgentX.",
+        abstract: "Serve libvirt's domains to an snmpd master agent over AgentX, or directly with --master.",
         discussion: """
             Connects to libvirt read-only, polls it on a background thread and answers SNMP \
             requests from the last complete poll, so a slow libvirt never delays an answer. \
@@ -17,7 +17,10 @@ struct Run: ParsableCommand {
             virt-agentx.conf in net-snmp's configuration path (/etc/snmp), with the keywords \
             connect, pollInterval, pollDeadline, stateDir, noNotify and poolFullThreshold \
             (and net-snmp's agentXSocket, agentxPingInterval); flags win. SIGHUP reads it \
-            again; SIGTERM or SIGINT stops the agent cleanly (it unregisters and exits 0).
+            again; SIGTERM or SIGINT stops the agent cleanly (it unregisters and exits 0). \
+            With --master it serves SNMP itself (read-only), for hosts where the AgentX hop \
+            through snmpd is too slow; access then comes from virt-agentx.conf the way \
+            snmpd.conf sets it (rocommunity, createUser with rouser, view, agentaddress).
             """)
 
     @Option(name: [.short, .customLong("connect")],
@@ -29,6 +32,14 @@ struct Run: ParsableCommand {
             help: ArgumentHelp("The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's, /var/agentx/master).",
                                valueName: "address"))
     var agentxSocket: String?
+
+    @Flag(help: "Serve SNMP directly as a master agent (net-snmp's agent library), not through snmpd over AgentX.")
+    var master = false
+
+    @Option(name: .customLong("listen"),
+            help: ArgumentHelp("With --master: where to listen, as snmpd's agentaddress (udp:127.0.0.1:1161, udp:161, tcp:161; default: virt-agentx.conf's agentaddress, else udp:161).",
+                               valueName: "address"))
+    var listen: String?
 
     @Option(name: .customLong("poll-interval"),
             help: ArgumentHelp("Seconds between libvirt polls (1-86400; default 30).", valueName: "seconds"))
@@ -71,6 +82,15 @@ struct Run: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// As a master, net-snmp keeps SNMPv3 engine state (boots, localised keys) in
+    /// the state folder given on the command line, or the default one; nil keeps none.
+    private var engineStateDirectory: String? {
+        guard !noState else { return nil }
+        let folder = URL(fileURLWithPath: stateDirectory ?? AgentSettings().stateDirectory!).appendingPathComponent("net-snmp")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.path
+    }
+
     /// The flags as settings, each checked by the same rules as the configuration file.
     func commandLine(over base: AgentSettings) throws -> AgentSettings {
         var settings = base
@@ -95,6 +115,13 @@ struct Run: ParsableCommand {
         if let pingInterval, !(1...3_600).contains(pingInterval) {
             throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
         }
+        if !master {
+            if listen != nil { throw ValidationError("--listen needs --master: through snmpd, snmpd does the listening.") }
+        } else {
+            if agentxSocket != nil { throw ValidationError("--agentx-socket applies to the AgentX role; --master serves SNMP itself.") }
+            if pingInterval != nil { throw ValidationError("--agentx-ping-interval applies to the AgentX role; --master serves SNMP itself.") }
+            if listen?.isEmpty == true { throw ValidationError("--listen needs an address such as udp:127.0.0.1:1161.") }
+        }
         if let configFile, !FileManager.default.isReadableFile(atPath: configFile) {
             throw ValidationError("--config: cannot read \(configFile); give a readable file or leave the option out.")
         }
@@ -115,7 +142,8 @@ struct Run: ParsableCommand {
         do {
             subagent = try Subagent(
                 configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval ?? 5,
-                                     pingFromCommandLine: pingInterval != nil),
+                                     pingFromCommandLine: pingInterval != nil,
+                                     master: master ? .init(listen: listen, persistentDirectory: engineStateDirectory) : nil),
                 root: VirtAgentxMIB.root, store: store, logger: logger)
         } catch {
             logger.critical("\(error)")
@@ -125,7 +153,12 @@ struct Run: ParsableCommand {
         let fileSettings = FileSettings()
         ConfigurationFile.register(AgentSettings.keywords) { keyword, value in fileSettings.apply(keyword, value) }
         if let configFile { ConfigurationFile.alsoRead(configFile) }
-        subagent.connect()   // reads the configuration files
+        do {
+            try subagent.connect()   // reads the configuration files
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
         guard ConfigurationFile.takeFailures() == 0 else {
             logger.critical("the configuration has errors (each is logged above with its file and line); fix them and start again")
             throw ExitCode(78)  // EX_CONFIG
@@ -153,7 +186,8 @@ struct Run: ParsableCommand {
                 source.resume()
                 return source
             }
-        logger.info("serving", metadata: ["subtree": "\(VirtAgentxMIB.root)",
+        logger.info("serving", metadata: ["role": "\(master ? "master on \(listen ?? "agentaddress")" : "AgentX subagent")",
+                                          "subtree": "\(VirtAgentxMIB.root)",
                                           "libvirt": "\(uri ?? "default")",
                                           "poll-interval": "\(settings.pollInterval)s"])
         var applied = settings

@@ -4,22 +4,16 @@ import Testing
 /// The disk, chain layer, interface, pool and volume tables through a real
 /// snmpd, for scripts/make-world's world: each seed image's verdict in its row.
 @Suite(.serialized) struct AgentServesStorageTests {
-    let master: SNMPMaster
-    let agent: AgentProcess
-    let client: SNMPClient
     let virsh: Virsh
-    /// Domain name -> row index, from the agent's domain table.
-    let domains: [String: String]
 
     init() throws {
-        let folder = try TestWorld.scratchFolder()
-        master = try SNMPMaster(folder: folder)
-        agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
-        try agent.waitUntilServing(through: master)
-        client = SNMPClient(target: master.target)
         virsh = Virsh(uri: try TestWorld.worldURI())
+    }
+
+    /// Domain name -> row index, from the agent's domain table.
+    func domainIndexes(_ client: SNMPClient) throws -> [String: String] {
         let names = try client.bulkWalk(Subtree.domainColumn(2))
-        domains = Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
+        return Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
     }
 
     /// VirtChainCondition and VirtSeverity numbers, as the MIB defines them.
@@ -39,7 +33,10 @@ import Testing
         ("legacy", "vdb", .corrupt, .critical, 1),
     ]
 
-    @Test func eachDiskRowCarriesItsVerdict() throws {
+    @Test(arguments: Deployment.allCases) func eachDiskRowCarriesItsVerdict(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
+        let domains = try domainIndexes(client)
         let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
         #expect(disks[2]?.count == Self.expectedDisks.count, "one row per disk")
         for (domain, target, condition, severity, depth) in Self.expectedDisks {
@@ -62,7 +59,10 @@ import Testing
         }
     }
 
-    @Test func theLayersOfAThreeLayerChain() throws {
+    @Test(arguments: Deployment.allCases) func theLayersOfAThreeLayerChain(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
+        let domains = try domainIndexes(client)
         let web1 = try #require(domains["web1"])
         let layers = try client.bulkWalk(Subtree.layerEntry).table(Subtree.layerEntry)
         let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
@@ -80,7 +80,10 @@ import Testing
         #expect(layers[2]?.keys.contains { $0.hasPrefix(vdb + ".") } == false)
     }
 
-    @Test func interfacesMatchVirsh() throws {
+    @Test(arguments: Deployment.allCases) func interfacesMatchVirsh(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
+        let domains = try domainIndexes(client)
         let interfaces = try client.bulkWalk(Subtree.interfaceEntry).table(Subtree.interfaceEntry)
         for name in try virsh.domainNames() {
             let domainIndex = try #require(domains[name])
@@ -100,7 +103,9 @@ import Testing
         }
     }
 
-    @Test func poolAndVolumesMatchVirsh() throws {
+    @Test(arguments: Deployment.allCases) func poolAndVolumesMatchVirsh(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
         let pools = try client.bulkWalk(Subtree.poolEntry).table(Subtree.poolEntry)
         let index = try #require(pools[2]?.first { $0.value == "images" }?.key)
         let info = try virsh.report(["pool-info", "--bytes", "images"])

@@ -1,25 +1,19 @@
 import Foundation
 import Testing
 
-/// A user's session: snmpd and the agent are started, the tables are walked
-/// through snmpd, and every cell is compared with what virsh says.
+/// A user's session: the agent is started (behind snmpd over AgentX, and on its
+/// own as a master), the tables are walked, and every cell is compared with what
+/// virsh says.
 @Suite(.serialized) struct AgentServesTheWorldTests {
-    let folder: URL
-    let master: SNMPMaster
-    let agent: AgentProcess
-    let client: SNMPClient
     let virsh: Virsh
 
     init() throws {
-        folder = try TestWorld.scratchFolder()
-        master = try SNMPMaster(folder: folder)
-        agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
-        try agent.waitUntilServing(through: master)
-        client = SNMPClient(target: master.target)
         virsh = Virsh(uri: try TestWorld.worldURI())
     }
 
-    @Test func domainTableMatchesVirshForEveryDomain() throws {
+    @Test(arguments: Deployment.allCases) func domainTableMatchesVirshForEveryDomain(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
         let walk = try client.bulkWalk(Subtree.root)
         let table = walk.table(Subtree.domainEntry)
         let names = try virsh.domainNames()
@@ -50,7 +44,9 @@ import Testing
         }
     }
 
-    @Test func hostScalarsMatchVirsh() throws {
+    @Test(arguments: Deployment.allCases) func hostScalarsMatchVirsh(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
         let values = Dictionary(try client.bulkWalk(Subtree.host).map { ($0.oid, $0.value) }) { a, _ in a }
         func scalar(_ n: Int) -> String? { values["\(Subtree.host).\(n).0"] }
         let version = try virsh.report(["version"])
@@ -71,7 +67,9 @@ import Testing
         #expect(year == Calendar(identifier: .gregorian).component(.year, from: Date()))
     }
 
-    @Test func bulkWalkAndGetAgree() throws {
+    @Test(arguments: Deployment.allCases) func bulkWalkAndGetAgree(_ deployment: Deployment) throws {
+        let world = try ServedWorld(deployment)
+        let client = world.client
         let walk = try client.bulkWalk(Subtree.root)
         #expect(walk.count > 11)
         #expect(walk.allSatisfy { $0.isValue })

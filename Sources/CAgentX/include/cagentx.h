@@ -48,6 +48,12 @@ typedef void (*cagentx_master_fn)(int connected);
 int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
                  cagentx_master_fn master);
 
+/// Configures the master role instead: the process serves SNMP itself on
+/// `listen` (snmpd's agentaddress syntax; NULL for the configuration file's
+/// or net-snmp's default), with access from app.conf's rocommunity, rouser,
+/// view … lines and engine state kept in `persistent_dir`. Returns 0 on success.
+int cagentx_init_master(const char *app, const char *listen, const char *persistent_dir, cagentx_log_fn log);
+
 /// Sets how often (seconds) the subagent pings the master; the ping is what
 /// reconnects it after the master restarts. Call after cagentx_init.
 void cagentx_set_ping_interval(int seconds);
@@ -58,6 +64,10 @@ int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root
 
 /// Reads `app`.conf and connects to the master (init_snmp).
 void cagentx_start(const char *app);
+
+/// Master role: reads app.conf and opens the listening ports; -1 when none
+/// could be opened (address in use, no permission).
+int cagentx_start_master(const char *app);
 
 /// Handles pending SNMP traffic; blocks until something happens or a timer
 /// is due when `block` is non-zero (agent_check_and_process).

@@ -13,15 +13,32 @@ final class AgentProcess {
             log: folder.appendingPathComponent("agent.log"))
     }
 
+    /// The agent as its own master agent on 127.0.0.1:`listenPort`, readable with
+    /// the community `public` (granted in a configuration file the net-snmp way).
+    init(folder: URL, uri: String, listenPort: UInt16, extra: [String] = []) throws {
+        let config = folder.appendingPathComponent("virt-agentx.conf")
+        try "rocommunity public 127.0.0.1\n".write(to: config, atomically: true, encoding: .utf8)
+        process = try ChildProcess(
+            "virt-agentx", try TestWorld.agentBinary(),
+            ["run", "--foreground", "--master", "--listen", "udp:127.0.0.1:\(listenPort)", "--config", config.path,
+             "--connect", uri, "--log-level", "debug",
+             "--state-dir", folder.appendingPathComponent("state").path] + extra,
+            log: folder.appendingPathComponent("agent.log"))
+    }
+
     /// Waits until the agent serves the given connection status through `master`.
     func waitUntilServing(through master: SNMPMaster, status: Int = 1) throws {
-        let client = SNMPClient(target: master.target)
+        try waitUntilServing(SNMPClient(target: master.target), status: status)
+    }
+
+    /// Waits until `client` reads the given connection status from the agent.
+    func waitUntilServing(_ client: SNMPClient, status: Int = 1) throws {
         let served = eventually(timeout: .seconds(15)) {
             guard process.isRunning else { return false }
             return (try? client.get([Subtree.connectionStatus]))?.first?.value == "\(status)"
         }
         guard served else {
-            throw HarnessError("the agent did not serve connection status \(status) through snmpd:\n\(process.output)")
+            throw HarnessError("the agent did not serve connection status \(status) to \(client.target):\n\(process.output)")
         }
     }
 

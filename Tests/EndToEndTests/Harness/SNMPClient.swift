@@ -20,7 +20,11 @@ struct SNMPClient {
 
     func get(_ oids: [String]) throws -> [Varbind] { try tool("snmpget", oids) }
     func getNext(_ oids: [String]) throws -> [Varbind] { try tool("snmpgetnext", oids) }
-    func bulkWalk(_ oid: String) throws -> [Varbind] { try tool("snmpbulkwalk", [oid]) }
+    /// The walk's varbinds; endOfMibView (an agent with nothing after the subtree,
+    /// such as the standalone agent) ends the walk and is not one of them.
+    func bulkWalk(_ oid: String) throws -> [Varbind] {
+        try tool("snmpbulkwalk", [oid]).filter { !$0.value.hasPrefix("No more variables") }
+    }
 
     private func tool(_ name: String, _ oids: [String]) throws -> [Varbind] {
         let security = user.map { ["-v3", "-l", "authPriv", "-u", $0.name, "-a", "SHA-256", "-A", $0.auth,

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// How the agent serves SNMP in a test: through a real snmpd over AgentX, or
+/// itself as a master agent (`run --master`).
+enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case agentx, standalone
+
+    var testDescription: String { self == .agentx ? "through snmpd (AgentX)" : "standalone (--master)" }
+}
+
+/// The agent serving the test world by one deployment, and an SNMP client for it.
+final class ServedWorld {
+    let folder: URL
+    let agent: AgentProcess
+    let client: SNMPClient
+    /// The snmpd in front of the agent (AgentX deployment only).
+    let master: SNMPMaster?
+
+    init(_ deployment: Deployment, uri: String? = nil) throws {
+        folder = try TestWorld.scratchFolder()
+        let uri = try uri ?? TestWorld.worldURI()
+        switch deployment {
+        case .agentx:
+            let master = try SNMPMaster(folder: folder)
+            self.master = master
+            agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket)
+            client = SNMPClient(target: master.target)
+        case .standalone:
+            master = nil
+            let port = try TestWorld.freeUDPPort()
+            agent = try AgentProcess(folder: folder, uri: uri, listenPort: port)
+            client = SNMPClient(target: "127.0.0.1:\(port)")
+        }
+        try agent.waitUntilServing(client)
+    }
+}
