@@ -71,6 +71,8 @@ let package = Package(
         // Layers per second, cold and warm cache, against bare stat (scripts/bench-inspect).
         .executableTarget(name: "inspector-benchmark", dependencies: ["ImageInspector"],
                           path: "Benchmarks/InspectorBenchmark"),
+        // Single GET/GETNEXT latency against a running agent (scripts/bench-scale).
+        .executableTarget(name: "snmp-latency", dependencies: ["SNMPClient", "MIB"], path: "Benchmarks/SNMPLatency"),
         // The Zabbix template in integrations/zabbix checked against the MIB.
         .testTarget(name: "IntegrationFilesTests", dependencies: ["MIB", .product(name: "Yams", package: "Yams")]),
     ]

@@ -107,23 +107,9 @@ static void report(const netsnmp_variable_list *variable, csnmp_varbind_fn each,
     each(context, &varbind);
 }
 
-int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_length,
-                   int max_repetitions, csnmp_varbind_fn each, void *context,
-                   char *message, size_t message_size) {
-    oid request_name[MAX_OID_LEN];
-    if (name_length > MAX_OID_LEN) { copy_message(message, message_size, "OID too long"); return CSNMP_FAILURE; }
-    for (size_t i = 0; i < name_length; i++) request_name[i] = name[i];
-
-    netsnmp_pdu *pdu;
-    if (session->version == SNMP_VERSION_1) {
-        pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
-    } else {
-        pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
-        pdu->non_repeaters = 0;
-        pdu->max_repetitions = max_repetitions;
-    }
-    snmp_add_null_var(pdu, request_name, name_length);
-
+// Sends `pdu`, reports the response's varbinds, and classifies the outcome.
+static int exchange(csnmp_session *session, netsnmp_pdu *pdu, csnmp_varbind_fn each, void *context,
+                    char *message, size_t message_size) {
     netsnmp_pdu *response = NULL;
     int status = snmp_sess_synch_response(session->handle, pdu, &response);
     int result;
@@ -148,6 +134,44 @@ int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_len
     }
     if (response) snmp_free_pdu(response);
     return result;
+}
+
+static int add_name(netsnmp_pdu *pdu, const uint32_t *name, size_t name_length) {
+    oid request_name[MAX_OID_LEN];
+    if (name_length > MAX_OID_LEN) return -1;
+    for (size_t i = 0; i < name_length; i++) request_name[i] = name[i];
+    snmp_add_null_var(pdu, request_name, name_length);
+    return 0;
+}
+
+int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_length,
+                   int max_repetitions, csnmp_varbind_fn each, void *context,
+                   char *message, size_t message_size) {
+    netsnmp_pdu *pdu;
+    if (session->version == SNMP_VERSION_1) {
+        pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+    } else {
+        pdu = snmp_pdu_create(SNMP_MSG_GETBULK);
+        pdu->non_repeaters = 0;
+        pdu->max_repetitions = max_repetitions;
+    }
+    if (add_name(pdu, name, name_length) != 0) {
+        snmp_free_pdu(pdu);
+        copy_message(message, message_size, "OID too long");
+        return CSNMP_FAILURE;
+    }
+    return exchange(session, pdu, each, context, message, message_size);
+}
+
+int csnmp_get(csnmp_session *session, const uint32_t *name, size_t name_length, int next,
+              csnmp_varbind_fn each, void *context, char *message, size_t message_size) {
+    netsnmp_pdu *pdu = snmp_pdu_create(next ? SNMP_MSG_GETNEXT : SNMP_MSG_GET);
+    if (add_name(pdu, name, name_length) != 0) {
+        snmp_free_pdu(pdu);
+        copy_message(message, message_size, "OID too long");
+        return CSNMP_FAILURE;
+    }
+    return exchange(session, pdu, each, context, message, message_size);
 }
 
 void csnmp_close(csnmp_session *session) {

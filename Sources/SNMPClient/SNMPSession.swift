@@ -5,7 +5,8 @@ import Glibc
 import MIB
 
 /// A synchronous SNMP session over net-snmp's client library: enough for a
-/// monitoring check or a person's look at the tables, not for a poller.
+/// monitoring check, a person's look at the tables or a latency benchmark, not
+/// for a poller.
 public final class SNMPSession {
     private let handle: OpaquePointer
     private let target: SNMPTarget
@@ -18,7 +19,7 @@ public final class SNMPSession {
             csnmp_open(Int32(arguments.count), argv, &message, message.count)
         }
         guard let handle else {
-            throw .failure("cannot open an SNMP session to \(target.agent): \(String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self))")
+            throw .failure("cannot open an SNMP session to \(target.agent): \(Self.text(message))")
         }
         self.handle = handle
         self.target = target
@@ -31,7 +32,9 @@ public final class SNMPSession {
         var cells: [MIBView.Cell] = []
         var last = root
         while cells.count < limit {
-            let batch = try getBulk(after: last)
+            let batch = try exchange(last) { name, each, context, message, size in
+                csnmp_get_bulk(handle, name.baseAddress, name.count, 50, each, context, message, size)
+            }
             var advanced = false
             for (oid, value) in batch {
                 guard let value, oid.hasPrefix(root) else { return cells }
@@ -45,19 +48,41 @@ public final class SNMPSession {
         return cells
     }
 
-    /// One GETBULK after `oid`: each varbind's name and value (nil for an exception such as endOfMibView).
-    private func getBulk(after oid: OID) throws(SNMPClientError) -> [(OID, SNMPValue?)] {
+    /// One GET of `oid`: its value, nil for noSuchObject or noSuchInstance.
+    public func get(_ oid: OID) throws(SNMPClientError) -> SNMPValue? {
+        try exchange(oid) { name, each, context, message, size in
+            csnmp_get(handle, name.baseAddress, name.count, 0, each, context, message, size)
+        }.first?.1
+    }
+
+    /// One GETNEXT after `oid`: the next cell, nil at the end of the agent's view.
+    public func getNext(_ oid: OID) throws(SNMPClientError) -> MIBView.Cell? {
+        let answer = try exchange(oid) { name, each, context, message, size in
+            csnmp_get(handle, name.baseAddress, name.count, 1, each, context, message, size)
+        }.first
+        guard let (name, value) = answer, let value else { return nil }
+        return MIBView.Cell(oid: name, value: value)
+    }
+
+    private typealias Request = (UnsafeBufferPointer<UInt32>, csnmp_varbind_fn, UnsafeMutableRawPointer,
+                                 UnsafeMutablePointer<CChar>, Int) -> Int32
+
+    /// Runs one request for `oid`: the response's varbinds (a nil value for an
+    /// exception such as endOfMibView), or why there was none.
+    private func exchange(_ oid: OID, _ request: Request) throws(SNMPClientError) -> [(OID, SNMPValue?)] {
         final class Collected { var varbinds: [(OID, SNMPValue?)] = [] }
         let collected = Collected()
         var message = [CChar](repeating: 0, count: 512)
         let status = oid.components.withUnsafeBufferPointer { name in
-            csnmp_get_bulk(handle, name.baseAddress, name.count, 50, { context, varbind in
-                guard let context, let varbind else { return }
-                let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
-                collected.varbinds.append(SNMPSession.decode(varbind.pointee))
-            }, Unmanaged.passUnretained(collected).toOpaque(), &message, message.count)
+            message.withUnsafeMutableBufferPointer { buffer in
+                request(name, { context, varbind in
+                    guard let context, let varbind else { return }
+                    let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
+                    collected.varbinds.append(SNMPSession.decode(varbind.pointee))
+                }, Unmanaged.passUnretained(collected).toOpaque(), buffer.baseAddress!, buffer.count)
+            }
         }
-        let reason = String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+        let reason = Self.text(message)
         switch csnmp_status(rawValue: UInt32(status)) {
         case CSNMP_OK: return collected.varbinds
         case CSNMP_TIMEOUT: throw .noResponse(agent: target.agent, seconds: target.timeout * Double(target.retries + 1))
@@ -71,6 +96,10 @@ public final class SNMPSession {
     private var userName: String {
         if case .user(let user) = target.credentials { return user.name }
         return ""
+    }
+
+    private static func text(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
     }
 
     fileprivate static func decode(_ varbind: csnmp_varbind) -> (OID, SNMPValue?) {

@@ -72,6 +72,11 @@ int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_len
                    int max_repetitions, csnmp_varbind_fn each, void *context,
                    char *message, size_t message_size);
 
+/// One GET (`next` 0) or GETNEXT (`next` 1) of a single varbind; calls `each`
+/// with the answer. Returns a csnmp_status.
+int csnmp_get(csnmp_session *session, const uint32_t *name, size_t name_length, int next,
+              csnmp_varbind_fn each, void *context, char *message, size_t message_size);
+
 void csnmp_close(csnmp_session *session);
 
 #endif
