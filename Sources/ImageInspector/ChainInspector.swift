@@ -43,8 +43,9 @@ public struct ChainInspector: Sendable {
         init(maxDepth: Int, cache: InspectionCache?) {
             self.maxDepth = maxDepth
             self.cache = cache
-            // Room for a typical chain up front: growing 1, 2, 4 copied every layer again.
-            layers.reserveCapacity(min(maxDepth, 8))
+            // Room for a typical chain up front (growing 1, 2, 4 copies every layer again),
+            // and no more: chains are kept for the life of the snapshot.
+            layers.reserveCapacity(min(maxDepth, 4))
         }
 
         /// The layer that already is the file `id`, if any. A scan, not a

@@ -48,6 +48,9 @@ public final class Collector: @unchecked Sendable {
     private var finished = false
     private var refreshDue: ContinuousClock.Instant?
     private var connectionClosed = false
+    /// Domains whose definitions events reported changed since the last poll;
+    /// nil when an event named no domain (then every definition is read again).
+    private var changedDomains: Set<String>? = []
     private var pollStarted: ContinuousClock.Instant?
     private var lastPublished: Snapshot?
     private var markedUnresponsive = false
@@ -101,7 +104,12 @@ public final class Collector: @unchecked Sendable {
     func requestRefresh(_ reason: ChangeReason) {
         wakeup.lock()
         defer { wakeup.unlock() }
-        if case .connectionClosed = reason { connectionClosed = true }
+        switch reason {
+        case .connectionClosed: connectionClosed = true
+        case .domain(let uuid?): changedDomains?.insert(uuid)
+        case .domain(nil): changedDomains = nil
+        case .pool: break
+        }
         let due = ContinuousClock.now + Self.debounce
         if refreshDue == nil || due < refreshDue! { refreshDue = due }
         wakeup.broadcast()
@@ -116,7 +124,7 @@ public final class Collector: @unchecked Sendable {
                 poller.close()
             }
             setPollStarted(ContinuousClock.now)
-            let snapshot = poller.poll()
+            let snapshot = poller.poll(changed: takeChangedDomains())
             setPollStarted(nil, published: snapshot)
             publish(snapshot)
             saveIndexesIfChanged()
@@ -129,6 +137,14 @@ public final class Collector: @unchecked Sendable {
         finished = true
         wakeup.broadcast()
         wakeup.unlock()
+    }
+
+    private func takeChangedDomains() -> Set<String>? {
+        wakeup.lock()
+        defer { wakeup.unlock() }
+        let changed = changedDomains
+        changedDomains = []
+        return changed
     }
 
     /// Sleeps until the next poll is due (the interval after the last one, or the

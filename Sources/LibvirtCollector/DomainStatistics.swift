@@ -26,17 +26,19 @@ struct DomainStatistics {
 
     /// Block sizes and counters of the disk `target`: the first `block.N` entry
     /// with that name is its top layer (with the backing flag, lower layers follow).
+    /// A shut-off domain's entries carry sizes and no counters: its counters are zero.
     func block(_ target: String) -> (info: BlockInfo, stats: BlockStats)? {
         guard let fields, let count = fields.unsigned("block.count") else { return nil }
         for index in 0..<count where fields.string("block.\(index).name") == target {
             let prefix = "block.\(index)."
-            guard let reads = fields.unsigned(prefix + "rd.reqs") else { return nil }
+            let capacity = fields.unsigned(prefix + "capacity"), reads = fields.unsigned(prefix + "rd.reqs")
+            guard capacity != nil || reads != nil else { return nil }
             var info = BlockInfo()
-            info.capacity = fields.unsigned(prefix + "capacity") ?? 0
+            info.capacity = capacity ?? 0
             info.allocation = fields.unsigned(prefix + "allocation") ?? 0
             info.physical = fields.unsigned(prefix + "physical") ?? 0
             var stats = BlockStats()
-            stats.readRequests = reads
+            stats.readRequests = reads ?? 0
             stats.readBytes = fields.unsigned(prefix + "rd.bytes") ?? 0
             stats.writeRequests = fields.unsigned(prefix + "wr.reqs") ?? 0
             stats.writeBytes = fields.unsigned(prefix + "wr.bytes") ?? 0

@@ -82,6 +82,24 @@ final class LibvirtConnection {
         return (0..<Int(count)).compactMap { list[$0].map(LibvirtDomain.init) }
     }
 
+    /// UUIDs of the domains a listing filter selects, in one call (autostart,
+    /// persistent: facts no statistics group carries).
+    func domainUUIDs(_ filter: virConnectListAllDomainsFlags) throws(LibvirtError) -> Set<String> {
+        var list: UnsafeMutablePointer<virDomainPtr?>?
+        let count = virConnectListAllDomains(handle, &list, filter.rawValue)
+        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllDomains") }
+        defer { free(list) }
+        var uuids = Set<String>()
+        for index in 0..<Int(count) {
+            guard let domain = list[index] else { continue }
+            defer { virDomainFree(domain) }
+            if let uuid = try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) }) {
+                uuids.insert(uuid)
+            }
+        }
+        return uuids
+    }
+
     /// Statistics of every domain in one call (`virConnectGetAllDomainStats`), by domain UUID:
     /// state, CPU, balloon, vCPU, interface and block groups, block stats per chain layer.
     /// What a driver leaves out (the 9.0 test driver gives only `state.*`) is asked per domain.

@@ -1,9 +1,11 @@
 import CLibvirt
 import Foundation
 
-/// What a libvirt event tells the collector: only that it should look again soon.
+/// What a libvirt event tells the collector: that it should look again soon,
+/// and at which domain's definition.
 public enum ChangeReason: Sendable {
-    case domain
+    /// Something of the domain with this UUID changed (nil: unknown domain).
+    case domain(String?)
     case pool
     /// The connection closed (daemon gone, keepalive timeout): reconnect.
     case connectionClosed
@@ -41,19 +43,26 @@ enum LibvirtEventLoop {
 
 // One C callback per event signature: where the opaque pointer sits differs.
 private let lifecycle: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = {
-    _, _, _, _, opaque in
-    ChangeSink.from(opaque)?.changed(.domain)
+    _, domain, _, _, opaque in
+    ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
     return 0
 }
-private let deviceRemoved: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+/// Device added and removed share this signature.
+private let device: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+    _, domain, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
 }
 private let blockJob: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
-    _, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+    _, domain, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
 }
 private let diskChange: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
                                         UnsafePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Void = {
-    _, _, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain)
+    _, domain, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
+}
+
+/// The domain's UUID: held by the handle, so no call to the daemon (this runs on the event thread).
+private func uuid(of domain: virDomainPtr?) -> String? {
+    guard let domain else { return nil }
+    return try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) })
 }
 private let poolLifecycle: @convention(c) (virConnectPtr?, virStoragePoolPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
     _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.pool)
@@ -88,7 +97,8 @@ struct EventRegistrations {
         registrations.closeCallback = withSink { virConnectRegisterCloseCallback(connection, closed, $0, release) } == 0
         let domainEvents: [(virDomainEventID, virConnectDomainEventGenericCallback)] = [
             (VIR_DOMAIN_EVENT_ID_LIFECYCLE, unsafeBitCast(lifecycle, to: virConnectDomainEventGenericCallback.self)),
-            (VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, unsafeBitCast(deviceRemoved, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, unsafeBitCast(device, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, unsafeBitCast(device, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, unsafeBitCast(blockJob, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_DISK_CHANGE, unsafeBitCast(diskChange, to: virConnectDomainEventGenericCallback.self)),
         ]

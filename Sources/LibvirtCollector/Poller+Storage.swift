@@ -42,17 +42,27 @@ extension Poller {
 
     private mutating func volume(_ handle: LibvirtStorageVolume, poolIndex: UInt32,
                                  poolUUID: String) throws(LibvirtError) -> Volume {
+        // One call per volume: name and key are held by the handle, and the XML
+        // carries the path, type, sizes and backing store that four calls would.
         let key = try handle.key
-        let path = try handle.path
-        let info = try handle.info()
-        let physical = (try? handle.info(physical: true).allocation) ?? info.allocation
         let definition = StorageDefinition(xml: try handle.xml)
-        let type = VolumeType(rawValue: Int32(info.type)) ?? .file
+        var (declaredType, path) = (VolumeType(name: definition.type), definition.path)
+        var (capacity, allocation) = (definition.capacity, definition.allocation)
+        if declaredType == nil || path.isEmpty || capacity == nil || allocation == nil {
+            // A driver whose XML lacks something: ask for it.
+            let info = try handle.info()
+            declaredType = declaredType ?? VolumeType(rawValue: Int32(info.type)) ?? .file
+            capacity = capacity ?? info.capacity
+            allocation = allocation ?? info.allocation
+            if path.isEmpty { path = try handle.path }
+        }
+        let physical = definition.physical ?? allocation ?? 0
+        let type = declaredType ?? .file
         let (chain, overdue) = type == .file || type == .block ? inspect(path, format: definition.format) : (nil, false)
         var volume = Volume(
             index: indexes.volume(key, ofPool: poolUUID), poolIndex: poolIndex, name: try handle.name,
-            path: path, key: key, type: type, format: definition.format, capacity: info.capacity,
-            allocation: info.allocation, physical: physical, backingPath: definition.backingPath, chain: chain)
+            path: path, key: key, type: type, format: definition.format, capacity: capacity ?? 0,
+            allocation: allocation ?? 0, physical: physical, backingPath: definition.backingPath, chain: chain)
         volume.inspectionOverdue = overdue
         return volume
     }

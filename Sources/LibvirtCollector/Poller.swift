@@ -21,6 +21,17 @@ struct Poller {
     var sink: ChangeSink?
     /// Polls failed in a row (0 after a success): paces reconnect attempts.
     private(set) var consecutiveFailures = 0
+    /// Parsed domain XML by UUID, kept between polls: a definition changes only
+    /// with an event for its domain, a start or stop, or a new connection.
+    private var definitions: [String: CachedDefinition] = [:]
+    /// What does not change while a connection lasts: URI, driver, versions, host name.
+    private var connectionFacts: VirtModel.Host?
+    private var polls = 0
+    /// Domain XML documents read so far (for tests of the cache).
+    private(set) var definitionsRead = 0
+    /// Every definition is read again after this many polls, whatever the events
+    /// said: a safety net should an event be lost.
+    static let definitionLifetime = 10
 
     init(uri: String?, logger: Logger, indexes: RowIndexRegistry = RowIndexRegistry(),
          maxChainDepth: Int = InspectionLimits.defaultMaxDepth) {
@@ -36,8 +47,16 @@ struct Poller {
     }
 
     /// A fresh snapshot; on failure, the last good one marked disconnected.
-    mutating func poll() -> Snapshot {
+    /// `changed`: UUIDs of domains libvirt's events reported changed since the last
+    /// poll, nil when an event named none (every definition is then read again).
+    mutating func poll(changed: Set<String>? = []) -> Snapshot {
         let started = ContinuousClock.now
+        polls += 1
+        if let changed {
+            for uuid in changed { definitions[uuid] = nil }
+        } else {
+            definitions.removeAll()
+        }
         do {
             let connection = try connect()
             var snapshot = try collect(from: connection)
@@ -68,15 +87,24 @@ struct Poller {
         if let connection { return connection }
         let opened = try LibvirtConnection(readOnly: uri, sink: sink)
         connection = opened
+        // Events may have been missed while there was no connection.
+        definitions.removeAll()
+        connectionFacts = nil
         return opened
     }
 
     private mutating func collect(from connection: LibvirtConnection) throws(LibvirtError) -> Snapshot {
-        var host = Host(uri: try connection.uri)
-        host.hypervisorType = try connection.hypervisorType
-        host.hypervisorVersion = try connection.hypervisorVersion
-        host.libvirtVersion = try connection.libraryVersion
-        host.hostname = try connection.hostname
+        var host: VirtModel.Host
+        if let connectionFacts {
+            host = connectionFacts
+        } else {
+            host = Host(uri: try connection.uri)
+            host.hypervisorType = try connection.hypervisorType
+            host.hypervisorVersion = try connection.hypervisorVersion
+            host.libvirtVersion = try connection.libraryVersion
+            host.hostname = try connection.hostname
+            connectionFacts = host
+        }
         let node = try connection.nodeInfo
         host.cpus = node.cpus
         host.memoryKiB = UInt64(node.memory)
@@ -92,14 +120,23 @@ struct Poller {
             logger.debug("\(error); asking per domain")
             statistics = [:]
         }
+        // Two listings instead of two calls per domain; nil where a driver cannot filter.
+        let autostart = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
+        let persistent = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
         var readings: [DomainReading] = []
+        var seen = Set<String>()
         for handle in try connection.allDomains() {
             do {
-                readings.append(try DomainReading(handle, statistics: statistics))
+                let uuid = try handle.uuid
+                seen.insert(uuid)
+                readings.append(try DomainReading(
+                    handle, uuid: uuid, definition: try definition(of: handle, uuid: uuid), statistics: statistics,
+                    autostart: autostart.map { $0.contains(uuid) }, persistent: persistent.map { $0.contains(uuid) }))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
         }
+        definitions = definitions.filter { seen.contains($0.key) }
         // libvirt lists in no particular order; new domains get their index in
         // name order so a fresh agent numbers the same world the same way.
         readings.sort { $0.domain.name < $1.domain.name }
@@ -116,6 +153,36 @@ struct Poller {
     }
 }
 
+/// A domain's parsed XML and the domain id it was read under.
+struct CachedDefinition {
+    var id: Int32
+    var definition: DomainDefinition
+    var poll: Int
+}
+
+extension Poller {
+    /// The domain's definition: the cached one unless its domain started, stopped
+    /// or changed since (events), or it is older than `definitionLifetime` polls.
+    mutating func definition(of handle: LibvirtDomain, uuid: String) throws(LibvirtError) -> DomainDefinition {
+        let id = handle.id
+        if let cached = definitions[uuid], cached.id == id, polls - cached.poll < Self.definitionLifetime {
+            return cached.definition
+        }
+        let definition: DomainDefinition
+        do {
+            definition = try DomainDefinition(xml: try handle.xml)
+        } catch let error as LibvirtError {
+            throw error
+        } catch {
+            throw LibvirtError(operation: "to read the XML of domain \((try? handle.name) ?? "?")",
+                               message: "\(error)", code: 0)
+        }
+        definitions[uuid] = CachedDefinition(id: id, definition: definition, poll: polls)
+        definitionsRead += 1
+        return definition
+    }
+}
+
 /// What one domain's calls returned, before its row index is known.
 struct DomainReading {
     var domain: Domain
@@ -124,20 +191,17 @@ struct DomainReading {
     /// This domain's part of the bulk statistics (empty where the driver gave none).
     let statistics: DomainStatistics
 
-    init(_ handle: LibvirtDomain, statistics all: [String: TypedParameters]) throws(LibvirtError) {
+    /// `autostart` and `persistent` from the listings, nil to ask the domain.
+    init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics all: [String: TypedParameters],
+         autostart: Bool?, persistent: Bool?) throws(LibvirtError) {
         self.handle = handle
-        let xml = try handle.xml
-        do {
-            definition = try DomainDefinition(xml: xml)
-        } catch {
-            throw LibvirtError(operation: "to read the XML of domain \((try? handle.name) ?? "?")",
-                               message: error.description, code: 0)
-        }
-        let uuid = try handle.uuid
+        self.definition = definition
         statistics = DomainStatistics(all[uuid])
         // Per-domain calls only for what the bulk statistics did not carry.
         let (state, reason) = if let bulk = statistics.state { bulk } else { try handle.state }
         let figures = if let bulk = statistics.figures { bulk } else { DomainFigures(try handle.info) }
+        let isAutostart = if let autostart { autostart } else { try handle.autostart }
+        let isPersistent = if let persistent { persistent } else { try handle.isPersistent }
         domain = Domain(
             index: 0,  // assigned by the poller, in name order
             name: try handle.name, uuid: uuid,
@@ -145,7 +209,7 @@ struct DomainReading {
             vcpus: figures.vcpus, maxVcpus: max(definition.maxVcpus, figures.maxVcpus),
             memoryKiB: figures.memoryKiB, maxMemoryKiB: figures.maxMemoryKiB,
             cpuTimeNanoseconds: figures.cpuTime,
-            autostart: try handle.autostart, persistent: try handle.isPersistent,
+            autostart: isAutostart, persistent: isPersistent,
             osType: definition.osType)
     }
 

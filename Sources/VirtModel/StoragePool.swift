@@ -43,6 +43,12 @@ public struct StoragePool: Sendable, Equatable {
 /// libvirt's volume types, with libvirt's numbers (`virStorageVolType`).
 public enum VolumeType: Int32, Sendable, CaseIterable {
     case file = 0, block, dir, network, netdir, ploop
+
+    /// From `<volume type>`; nil for a type this version does not know.
+    public init?(name: String) {
+        guard let type = Self.allCases.first(where: { "\($0)" == name }) else { return nil }
+        self = type
+    }
 }
 
 /// One storage volume and its backing chain.

@@ -60,6 +60,23 @@ import VirtModel
         #expect(first == second)
     }
 
+    @Test func domainXMLIsReadAgainOnlyWhenSomethingSaysItChanged() throws {
+        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
+        let first = poller.poll()
+        #expect(poller.definitionsRead == 5, "one XML per domain")
+        let second = poller.poll()
+        #expect(poller.definitionsRead == 5, "nothing changed: no XML read")
+        #expect(second.disks == first.disks.map { disk in var d = disk; d.stats = disk.stats; return d }, "the same disks from the cache")
+        #expect(second.interfaces.map(\.mac) == first.interfaces.map(\.mac))
+        let web1 = try #require(first.domains.first { $0.name == "web1" }?.uuid)
+        _ = poller.poll(changed: [web1])
+        #expect(poller.definitionsRead == 6, "an event for web1: its XML only")
+        _ = poller.poll(changed: nil)
+        #expect(poller.definitionsRead == 11, "an event naming no domain: every XML")
+        for _ in 0..<Poller.definitionLifetime { _ = poller.poll() }
+        #expect(poller.definitionsRead == 16, "and every definition again after its lifetime")
+    }
+
     @Test func anUnreachableURIServesDisconnectedWithoutCrashing() {
         var poller = Poller(uri: "test:///nonexistent/world.xml", logger: Logger(label: "test"))
         let snapshot = poller.poll()
