@@ -63,51 +63,84 @@ public final class GuardedInspections: Sendable {
 
     /// Inspects one image, waiting at most the deadline. Called from one thread at a time.
     public func chain(of path: String, format: String?) -> Outcome {
-        let worker: Worker? = state.withLock { state in
-            state.seen.insert(path)
-            guard state.inFlight.insert(path).inserted else { return nil }
-            if state.worker == nil {
-                state.worker = Worker(owner: self)
-                state.workersStarted += 1
-            }
-            return state.worker
-        }
-        guard let worker else { return .overdue(last: state.withLock { $0.last[path] }) }
-        let job = Job(path: path, format: format)
-        worker.run(job)
-        let (seconds, attoseconds) = deadline.components
-        let timeout = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-        guard job.done.wait(timeout: timeout) == .success, let chain = job.result.withLock({ $0 }) else {
-            // Hung: this worker stays blocked in the read; the next inspection gets a new one.
-            worker.retire()
-            state.withLock { if $0.worker === worker { $0.worker = nil } }
-            return .overdue(last: state.withLock { $0.last[path] })
-        }
-        return .finished(chain)
+        chains(of: [(path, format)])[0]
     }
 
-    /// Runs on a worker thread.
-    fileprivate func perform(_ job: Job) {
-        let chain = inspect(job.path, job.format)
-        state.withLock { state in
-            state.inFlight.remove(job.path)
-            state.last[job.path] = chain
+    /// Inspects images in order on the worker, handed over together so that a
+    /// poll costs one hand-over, not one per image; each image still has its own
+    /// deadline. Called from one thread at a time.
+    public func chains(of images: [(path: String, format: String?)]) -> [Outcome] {
+        var outcomes = [Outcome?](repeating: nil, count: images.count)
+        // Images whose inspection is still running (hung) get their last chain.
+        let startable: [Int] = state.withLock { state in
+            images.indices.filter { position in
+                state.seen.insert(images[position].path)
+                return state.inFlight.insert(images[position].path).inserted
+            }
         }
-        job.result.withLock { $0 = chain }
-        job.done.signal()
+        var next = 0   // position in `startable` of the first image not yet finished or given up
+        while next < startable.count {
+            let job = Job(images: startable[next...].map { images[$0] })
+            let worker = currentWorker()
+            worker.run(job)
+            var done = 0
+            while done < job.images.count {
+                guard job.progress.wait(timeout: .now() + deadline.dispatchInterval) == .success else {
+                    // The image in progress hung: its worker stays blocked in the read and is
+                    // retired; a new worker takes the images after it.
+                    worker.retire()
+                    state.withLock { if $0.worker === worker { $0.worker = nil } }
+                    let hung = startable[next + done]
+                    outcomes[hung] = .overdue(last: state.withLock { $0.last[images[hung].path] })
+                    done += 1
+                    break
+                }
+                let position = startable[next + done]
+                if let chain = job.results.withLock({ $0[done] }) { outcomes[position] = .finished(chain) }
+                done += 1
+            }
+            next += done
+        }
+        return images.indices.map { position in
+            outcomes[position] ?? .overdue(last: state.withLock { $0.last[images[position].path] })
+        }
+    }
+
+    private func currentWorker() -> Worker {
+        state.withLock { state in
+            if let worker = state.worker { return worker }
+            let worker = Worker(owner: self)
+            state.worker = worker
+            state.workersStarted += 1
+            return worker
+        }
+    }
+
+    /// Runs on a worker thread: the job's images in order, until done or retired.
+    fileprivate func perform(_ job: Job, while active: () -> Bool) {
+        for (position, image) in job.images.enumerated() {
+            let chain = inspect(image.path, image.format)
+            state.withLock { state in
+                state.inFlight.remove(image.path)
+                state.last[image.path] = chain
+            }
+            job.results.withLock { $0[position] = chain }
+            job.progress.signal()
+            // A retired worker was given up on for this image: the rest belong to its successor.
+            guard active() else { return }
+        }
     }
 }
 
-/// One inspection handed to a worker.
+/// Images handed to a worker; results come back one by one, each with a signal.
 private final class Job: Sendable {
-    let path: String
-    let format: String?
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<BackingChain?>(nil)
+    let images: [(path: String, format: String?)]
+    let progress = DispatchSemaphore(value: 0)
+    let results: Mutex<[BackingChain?]>
 
-    init(path: String, format: String?) {
-        self.path = path
-        self.format = format
+    init(images: [(path: String, format: String?)]) {
+        self.images = images
+        results = Mutex([BackingChain?](repeating: nil, count: images.count))
     }
 }
 
@@ -126,7 +159,7 @@ private final class Worker: Sendable {
                     defer { pending.job = nil }
                     return pending.job
                 }
-                if let job { owner?.perform(job) }
+                if let job { owner?.perform(job) { !pending.withLock { $0.retired } } }
                 // Retired while it ran (it hung) or while idle: end the thread.
                 if pending.withLock({ $0.retired }) || owner == nil { return }
             }
@@ -142,5 +175,12 @@ private final class Worker: Sendable {
     func retire() {
         pending.withLock { $0.retired = true }
         wake.signal()
+    }
+}
+
+extension Duration {
+    var dispatchInterval: DispatchTimeInterval {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }
 }

@@ -3,9 +3,10 @@ import Logging
 import VirtModel
 
 extension Poller {
-    /// The domain's disks with sizes, counters and their chains inspected.
+    /// The domain's disks with sizes and counters, and libvirt's `<backingStore>`
+    /// chain of each for the drift column once the chains are inspected.
     /// A device libvirt cannot report on keeps zeros: one odd disk must not cost the poll.
-    mutating func disks(of reading: DomainReading, pools: [StoragePool]) -> [Disk] {
+    mutating func disks(of reading: DomainReading) -> [(disk: Disk, backingStore: [String]?)] {
         reading.definition.disks.compactMap { definition in
             guard !definition.target.isEmpty else { return nil }
             let uuid = reading.domain.uuid
@@ -24,11 +25,21 @@ extension Poller {
                     logger.debug("\(error)", metadata: ["domain": "\(reading.domain.name)"])
                 }
             }
-            if let image = imagePath(of: disk, pools: pools) {
-                (disk.chain, disk.inspectionOverdue) = inspect(image, format: definition.driverType)
-            }
-            disk.drift = Self.drift(headers: disk.chain, libvirt: definition.backingStore)
-            return disk
+            return (disk, definition.backingStore)
+        }
+    }
+
+    /// Inspects every disk's image in one batch, then compares each chain with libvirt's.
+    func inspectChains(of disks: inout [(disk: Disk, backingStore: [String]?)], pools: [StoragePool]) {
+        let images = disks.indices.compactMap { position in
+            imagePath(of: disks[position].disk, pools: pools).map { (position, $0, disks[position].disk.driverFormat) }
+        }
+        let outcomes = inspections.chains(of: images.map { ($0.1, $0.2.isEmpty ? nil : $0.2) })
+        for (image, outcome) in zip(images, outcomes) {
+            (disks[image.0].disk.chain, disks[image.0].disk.inspectionOverdue) = Self.chain(outcome)
+        }
+        for position in disks.indices {
+            disks[position].disk.drift = Self.drift(headers: disks[position].disk.chain, libvirt: disks[position].backingStore)
         }
     }
 
@@ -54,11 +65,10 @@ extension Poller {
     }
 
     /// An image's chain within the inspection deadline, or the last one, marked overdue.
-    func inspect(_ path: String, format: String) -> (BackingChain?, overdue: Bool) {
-        switch inspections.chain(of: path, format: format.isEmpty ? nil : format) {
+    static func chain(_ outcome: GuardedInspections.Outcome) -> (BackingChain?, overdue: Bool) {
+        switch outcome {
         case .finished(let chain): (chain, false)
-        case .overdue(let last):
-            (last, true)
+        case .overdue(let last): (last, true)
         }
     }
 

@@ -33,6 +33,12 @@ extension Poller {
                     continue
                 }
             }
+            // File and block volumes' chains, inspected in one batch.
+            let images = volumes.indices.filter { volumes[$0].type == .file || volumes[$0].type == .block }
+            let outcomes = inspections.chains(of: images.map { (volumes[$0].path, volumes[$0].format.isEmpty ? nil : volumes[$0].format) })
+            for (position, outcome) in zip(images, outcomes) {
+                (volumes[position].chain, volumes[position].inspectionOverdue) = Self.chain(outcome)
+            }
         }
         return StoragePool(
             index: index, name: try handle.name, uuid: uuid, type: StorageDefinition(xml: try handle.xml).type,
@@ -58,12 +64,9 @@ extension Poller {
         }
         let physical = definition.physical ?? allocation ?? 0
         let type = declaredType ?? .file
-        let (chain, overdue) = type == .file || type == .block ? inspect(path, format: definition.format) : (nil, false)
-        var volume = Volume(
+        return Volume(
             index: indexes.volume(key, ofPool: poolUUID), poolIndex: poolIndex, name: try handle.name,
             path: path, key: key, type: type, format: definition.format, capacity: capacity ?? 0,
-            allocation: allocation ?? 0, physical: physical, backingPath: definition.backingPath, chain: chain)
-        volume.inspectionOverdue = overdue
-        return volume
+            allocation: allocation ?? 0, physical: physical, backingPath: definition.backingPath, chain: nil)
     }
 }

@@ -140,13 +140,14 @@ struct Poller {
         // libvirt lists in no particular order; new domains get their index in
         // name order so a fresh agent numbers the same world the same way.
         readings.sort { $0.domain.name < $1.domain.name }
-        var disks: [Disk] = [], interfaces: [Interface] = []
+        var disks: [(disk: Disk, backingStore: [String]?)] = [], interfaces: [Interface] = []
         for position in readings.indices {
             readings[position].domain.index = indexes.domains.index(for: readings[position].domain.uuid)
-            disks += self.disks(of: readings[position], pools: pools)
+            disks += self.disks(of: readings[position])
             interfaces += self.interfaces(of: readings[position])
         }
-        var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks,
+        inspectChains(of: &disks, pools: pools)
+        var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks.map(\.disk),
                                 interfaces: interfaces, pools: pools)
         snapshot.host.unhealthyChains = snapshot.unhealthyChainCount
         return snapshot

@@ -49,6 +49,23 @@ import Testing
         release.signal()
     }
 
+    @Test func aBatchGoesOnPastAHungImage() {
+        let release = DispatchSemaphore(value: 0)
+        let chain = self.chain
+        let inspections = GuardedInspections(deadline: .milliseconds(200)) { path, _ in
+            if path == "c" { release.wait() }
+            return chain
+        }
+        let begin = ContinuousClock.now
+        let outcomes = inspections.chains(of: ["a", "b", "c", "d", "e"].map { ($0, nil) })
+        #expect(outcomes == [.finished(chain), .finished(chain), .overdue(last: nil), .finished(chain), .finished(chain)])
+        #expect(ContinuousClock.now - begin < .seconds(1), "one deadline for the hung image, none for the rest")
+        #expect(inspections.workersStarted == 2, "a new worker took the images after the hung one")
+        // The next poll's batch: the hung image is not started again, the others are.
+        #expect(inspections.chains(of: [("c", nil), ("a", nil)]) == [.overdue(last: nil), .finished(chain)])
+        release.signal()
+    }
+
     @Test func aHealthyHostUsesOneWorkerForEveryImage() {
         let chain = self.chain
         let threads = Mutex<Set<String>>([])
