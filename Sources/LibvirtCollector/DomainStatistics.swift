@@ -25,7 +25,7 @@ struct DomainStatistics {
     }
 
     /// Block sizes and counters of the disk `target`: the first `block.N` entry
-    /// with that name is its top layer (with the backing flag, lower layers follow).
+    /// with that name is its top layer.
     /// A shut-off domain's entries carry sizes and no counters: its counters are zero.
     func block(_ target: String) -> (info: BlockInfo, stats: BlockStats)? {
         guard let fields, let count = fields.unsigned("block.count") else { return nil }

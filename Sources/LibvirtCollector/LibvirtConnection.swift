@@ -100,25 +100,25 @@ final class LibvirtConnection {
         return uuids
     }
 
-    /// Statistics of every domain in one call (`virConnectGetAllDomainStats`), by domain UUID:
-    /// state, CPU, balloon, vCPU, interface and block groups, block stats per chain layer.
+    /// Every domain with its statistics, in one call (`virConnectGetAllDomainStats`):
+    /// state, CPU, balloon, vCPU, interface and block groups (top layers only).
     /// What a driver leaves out (the 9.0 test driver gives only `state.*`) is asked per domain.
-    func allDomainStatistics() throws(LibvirtError) -> [String: TypedParameters] {
+    func allDomainStatistics() throws(LibvirtError) -> [(domain: LibvirtDomain, statistics: TypedParameters)] {
         let groups: [virDomainStatsTypes] = [VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL,
                                              VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU,
                                              VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_BLOCK]
         let stats = groups.reduce(UInt32(0)) { $0 | $1.rawValue }
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
-        let count = virConnectGetAllDomainStats(handle, stats, &records,
-                                                VIR_CONNECT_GET_ALL_DOMAINS_STATS_BACKING.rawValue)
+        let count = virConnectGetAllDomainStats(handle, stats, &records, 0)
         guard count >= 0, let records else { throw LibvirtError.last("virConnectGetAllDomainStats") }
         defer { virDomainStatsRecordListFree(records) }
-        var result: [String: TypedParameters] = [:]
+        var result: [(domain: LibvirtDomain, statistics: TypedParameters)] = []
+        result.reserveCapacity(Int(count))
         for index in 0..<Int(count) {
             guard let record = records[index]?.pointee, let domain = record.dom else { continue }
-            guard let uuid = try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) })
-            else { continue }
-            result[uuid] = TypedParameters(record.params, count: Int(record.nparams))
+            // The record list frees its domains; keep a reference of our own.
+            guard virDomainRef(domain) == 0 else { continue }
+            result.append((LibvirtDomain(domain), TypedParameters(record.params, count: Int(record.nparams))))
         }
         return result
     }

@@ -112,26 +112,27 @@ struct Poller {
 
         // Pools first: volume disks name their image by pool and volume.
         let pools = try collectPools(connection)
-        // One call for every domain's counters; what it lacks is asked per domain.
-        let statistics: [String: TypedParameters]
+        // One call for every domain and its counters; what it lacks is asked per domain.
+        let domains: [(domain: LibvirtDomain, statistics: TypedParameters?)]
         do {
-            statistics = try connection.allDomainStatistics()
+            domains = try connection.allDomainStatistics().map { ($0.domain, $0.statistics) }
         } catch {
-            logger.debug("\(error); asking per domain")
-            statistics = [:]
+            logger.debug("\(error); listing the domains and asking each")
+            domains = try connection.allDomains().map { ($0, nil) }
         }
         // Two listings instead of two calls per domain; nil where a driver cannot filter.
+        // Transient domains are the few, so persistence is read from their listing.
         let autostart = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
-        let persistent = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_PERSISTENT)
+        let transient = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_TRANSIENT)
         var readings: [DomainReading] = []
         var seen = Set<String>()
-        for handle in try connection.allDomains() {
+        for (handle, statistics) in domains {
             do {
                 let uuid = try handle.uuid
                 seen.insert(uuid)
                 readings.append(try DomainReading(
                     handle, uuid: uuid, definition: try definition(of: handle, uuid: uuid), statistics: statistics,
-                    autostart: autostart.map { $0.contains(uuid) }, persistent: persistent.map { $0.contains(uuid) }))
+                    autostart: autostart.map { $0.contains(uuid) }, persistent: transient.map { !$0.contains(uuid) }))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
@@ -193,14 +194,14 @@ struct DomainReading {
     let statistics: DomainStatistics
 
     /// `autostart` and `persistent` from the listings, nil to ask the domain.
-    init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics all: [String: TypedParameters],
+    init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics: TypedParameters?,
          autostart: Bool?, persistent: Bool?) throws(LibvirtError) {
         self.handle = handle
         self.definition = definition
-        statistics = DomainStatistics(all[uuid])
+        self.statistics = DomainStatistics(statistics)
         // Per-domain calls only for what the bulk statistics did not carry.
-        let (state, reason) = if let bulk = statistics.state { bulk } else { try handle.state }
-        let figures = if let bulk = statistics.figures { bulk } else { DomainFigures(try handle.info) }
+        let (state, reason) = if let bulk = self.statistics.state { bulk } else { try handle.state }
+        let figures = if let bulk = self.statistics.figures { bulk } else { DomainFigures(try handle.info) }
         let isAutostart = if let autostart { autostart } else { try handle.autostart }
         let isPersistent = if let persistent { persistent } else { try handle.isPersistent }
         domain = Domain(
