@@ -34,19 +34,9 @@ public struct ChainHealth: Sendable, Hashable {
 
 /// A backing chain, top (the image asked about) to base.
 public struct BackingChain: Sendable, Hashable {
-    public var layers: [ImageLayer] {
-        didSet { health = ChainHealth(layers: layers) }
-    }
+    public var layers: [ImageLayer]
 
-    /// Worked out once per chain: a snapshot, its view, its notifications and
-    /// the checks all read it.
-    public private(set) var health: ChainHealth
-
-    public init(layers: [ImageLayer]) {
-        self.layers = layers
-        health = ChainHealth(layers: layers)
-    }
-
+    public var health: ChainHealth { ChainHealth(layers: layers) }
     public var top: ImageLayer? { layers.first }
     public var base: ImageLayer? { layers.last }
 }
