@@ -69,8 +69,8 @@ public final class Subagent {
     /// Notifications other threads handed over; only the net-snmp thread sends them.
     private static let pending = Mutex<[Notification]>([])
 
-    /// Initialises net-snmp as a subagent and registers `root`, answered from `store`.
-    public init(configuration: Configuration, root: OID, store: ViewStore, logger: Logger) throws {
+    /// Initialises net-snmp as a subagent and registers `roots`, all answered from `store`.
+    public init(configuration: Configuration, roots: [OID], store: ViewStore, logger: Logger) throws {
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -90,10 +90,12 @@ public final class Subagent {
             cagentx_command_line(configuration.agentxSocket, Int32(configuration.pingFromCommandLine ? configuration.pingInterval : 0))
         }
         let context = Unmanaged.passUnretained(store).toOpaque()
-        let status = root.components.withUnsafeBufferPointer {
-            cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
+        for root in roots {
+            let status = root.components.withUnsafeBufferPointer {
+                cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
+            }
+            guard status == 0 else { throw Failure.registration(root) }
         }
-        guard status == 0 else { throw Failure.registration(root) }
     }
 
     private static let reloadRequested = Atomic<Bool>(false)

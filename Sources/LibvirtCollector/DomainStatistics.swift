@@ -43,9 +43,18 @@ struct DomainStatistics {
             stats.writeRequests = fields.unsigned(prefix + "wr.reqs") ?? 0
             stats.writeBytes = fields.unsigned(prefix + "wr.bytes") ?? 0
             stats.flushRequests = fields.unsigned(prefix + "fl.reqs") ?? 0
+            stats.readTimeNanoseconds = fields.unsigned(prefix + "rd.times") ?? 0
+            stats.writeTimeNanoseconds = fields.unsigned(prefix + "wr.times") ?? 0
             return (info, stats)
         }
         return nil
+    }
+
+    /// CPU time of each vCPU (`vcpu.N.time`), nanoseconds; nil when the record has none.
+    var vcpuTimes: [UInt64]? {
+        guard let fields, let count = fields.unsigned("vcpu.current"), count > 0,
+              fields.unsigned("vcpu.0.time") != nil else { return nil }
+        return (0..<count).map { fields.unsigned("vcpu.\($0).time") ?? 0 }
     }
 
     /// Counters of the interface whose host device is `device`.

@@ -104,7 +104,18 @@ final class LibvirtDomain {
         stats.writeRequests = fields.unsigned("wr_operations") ?? 0
         stats.writeBytes = fields.unsigned("wr_bytes") ?? 0
         stats.flushRequests = fields.unsigned("flush_operations") ?? 0
+        stats.readTimeNanoseconds = fields.unsigned("rd_total_times") ?? 0
+        stats.writeTimeNanoseconds = fields.unsigned("wr_total_times") ?? 0
         return stats
+    }
+
+    /// CPU time of each vCPU of a running domain, nanoseconds (`virDomainGetVcpus`).
+    func vcpuTimes(count: Int) throws(LibvirtError) -> [UInt64] {
+        guard count > 0 else { return [] }
+        var info = [virVcpuInfo](repeating: virVcpuInfo(), count: count)
+        let got = virDomainGetVcpus(handle, &info, Int32(count), nil, 0)
+        guard got >= 0 else { throw LibvirtError.last("virDomainGetVcpus") }
+        return info.prefix(Int(got)).map { $0.cpuTime }
     }
 
     /// Counters of one interface of a running domain, by host device or MAC (`virDomainInterfaceStats`).

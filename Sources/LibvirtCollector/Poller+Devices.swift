@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ImageInspector
 import Logging
 import VirtModel
@@ -51,6 +54,11 @@ extension Poller {
                 index: indexes.interface(definition.mac, ofDomain: reading.domain.uuid),
                 domainIndex: reading.domain.index, mac: mac, type: definition.type,
                 source: definition.source, model: definition.model, device: definition.device)
+            // The host's view of the same interface, for RFC 7666's vmNetworkIfIndex and parent.
+            interface.hostIfIndex = Self.hostIfIndex(definition.device)
+            if definition.type == "bridge" || definition.type == "direct" {
+                interface.parentIfIndex = Self.hostIfIndex(definition.source)
+            }
             if let bulk = reading.statistics.interface(definition.device) {
                 interface.stats = bulk
             } else if reading.isActive, !definition.device.isEmpty {
@@ -62,6 +70,12 @@ extension Poller {
             }
             return interface
         }
+    }
+
+    /// The host's ifIndex of a network device (IF-MIB's ifIndex on Linux); 0 when it has none.
+    static func hostIfIndex(_ name: String) -> UInt32 {
+        guard !name.isEmpty, name.utf8.count < 16, !name.contains("/") else { return 0 }
+        return if_nametoindex(name)
     }
 
     /// An image's chain within the inspection deadline, or the last one, marked overdue.

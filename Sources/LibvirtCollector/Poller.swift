@@ -148,10 +148,34 @@ struct Poller {
             interfaces += self.interfaces(of: readings[position])
         }
         inspectChains(of: &disks, pools: pools)
+        carryOver(&readings, host: &host)
         var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks.map(\.disk),
                                 interfaces: interfaces, pools: pools)
         snapshot.host.unhealthyChains = snapshot.unhealthyChainCount
         return snapshot
+    }
+}
+
+extension Poller {
+    /// What one poll cannot see but RFC 7666 asks for: since when each domain is
+    /// active, when the set of domains last changed, and the host's boot time.
+    func carryOver(_ readings: inout [DomainReading], host: inout VirtModel.Host) {
+        let now = Date()
+        let before = Dictionary(last.domains.map { ($0.uuid, $0) }) { a, _ in a }
+        for position in readings.indices {
+            let uuid = readings[position].domain.uuid
+            guard readings[position].isActive else { continue }
+            readings[position].domain.activeSince = before[uuid]?.activeSince ?? now
+        }
+        let changed = last.host.lastPoll == nil || Set(before.keys) != Set(readings.map(\.domain.uuid))
+        host.domainsChangedAt = changed ? now : last.host.domainsChangedAt
+        host.bootTime = isLocal ? Date(timeIntervalSinceNow: -ProcessInfo.processInfo.systemUptime) : nil
+    }
+
+    /// The hypervisor runs on this machine (a URI without a host part).
+    private var isLocal: Bool {
+        guard let uri = last.host.uri.isEmpty ? uri : last.host.uri else { return true }
+        return URLComponents(string: uri)?.host?.isEmpty ?? true
     }
 }
 
@@ -203,6 +227,9 @@ struct DomainReading {
         let (state, reason) = if let bulk = self.statistics.state { bulk } else { try handle.state }
         let figures = if let bulk = self.statistics.figures { bulk } else { DomainFigures(try handle.info) }
         let isAutostart = if let autostart { autostart } else { try handle.autostart }
+        // Per-vCPU times: from the bulk record, else asked of a running domain.
+        let vcpuTimes: [UInt64] = if let bulk = self.statistics.vcpuTimes { bulk }
+            else if handle.id >= 0 { (try? handle.vcpuTimes(count: Int(figures.vcpus))) ?? [] } else { [] }
         let isPersistent = if let persistent { persistent } else { try handle.isPersistent }
         domain = Domain(
             index: 0,  // assigned by the poller, in name order
@@ -213,6 +240,7 @@ struct DomainReading {
             cpuTimeNanoseconds: figures.cpuTime,
             autostart: isAutostart, persistent: isPersistent,
             osType: definition.osType)
+        domain.vcpuTimesNanoseconds = vcpuTimes
     }
 
     var isActive: Bool { domain.id >= 0 }

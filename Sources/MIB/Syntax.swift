@@ -12,6 +12,9 @@ public enum Syntax: Sendable, Equatable {
     case dateAndTime
     case truthValue
     case macAddress
+    case timeTicks
+    case objectIdentifier
+    case octetString
     /// A textual convention defined in this module, with its base syntax.
     indirect case textualConvention(String, Syntax)
 
@@ -19,7 +22,8 @@ public enum Syntax: Sendable, Equatable {
         switch (a, b) {
         case (.integer32, .integer32), (.unsigned32, .unsigned32), (.gauge32, .gauge32),
              (.counter64, .counter64), (.displayString, .displayString),
-             (.dateAndTime, .dateAndTime), (.truthValue, .truthValue), (.macAddress, .macAddress):
+             (.dateAndTime, .dateAndTime), (.truthValue, .truthValue), (.macAddress, .macAddress),
+             (.timeTicks, .timeTicks), (.objectIdentifier, .objectIdentifier), (.octetString, .octetString):
             true
         case let (.enumeration(x), .enumeration(y)):
             x.map(\.name) == y.map(\.name) && x.map(\.value) == y.map(\.value)

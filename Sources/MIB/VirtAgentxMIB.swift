@@ -80,14 +80,20 @@ public enum VirtAgentxMIB {
     }()
 
     /// What GET and GETNEXT may answer for.
-    private static let accessibleOIDs = objects.filter { $0.access == .readOnly }.map(\.oid)
+    static let accessibleOIDs = objects.filter { $0.access == .readOnly }.map(\.oid)
 
     /// The view that serves `snapshot`.
     public static func view(of snapshot: Snapshot) -> MIBView {
-        MIBView(scalars: hostScalars.map { MIBView.Cell(oid: hostRoot.appending($0.subID, 0), value: $0.value(snapshot)) },
-                tables: tables.map { $0.cells(of: snapshot, under: objectsRoot) },
-                objects: accessibleOIDs,
-                live: [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
+        let parts = parts(of: snapshot)
+        return MIBView(scalars: parts.scalars, tables: parts.tables, objects: accessibleOIDs, live: parts.live)
+    }
+
+    /// The module's scalar cells, tables and live cells (the data's age) for `snapshot`.
+    static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
+                                                  live: [OID: @Sendable () -> SNMPValue]) {
+        (hostScalars.map { MIBView.Cell(oid: hostRoot.appending($0.subID, 0), value: $0.value(snapshot)) },
+         tables.map { $0.cells(of: snapshot, under: objectsRoot) },
+         [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
     }
 
     /// virtHostDataAge: whole seconds since the last successful poll, at the time of the

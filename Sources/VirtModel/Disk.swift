@@ -86,5 +86,8 @@ public struct BlockStats: Sendable, Equatable {
     public var writeRequests: UInt64 = 0
     public var writeBytes: UInt64 = 0
     public var flushRequests: UInt64 = 0
+    /// Total time spent on reads and writes, nanoseconds (libvirt's rd.times, wr.times).
+    public var readTimeNanoseconds: UInt64 = 0
+    public var writeTimeNanoseconds: UInt64 = 0
     public init() {}
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One libvirt domain, active or only defined.
 public struct Domain: Sendable, Equatable {
     /// Row index: stable for this domain (by UUID) for as long as the agent runs.
@@ -20,6 +22,11 @@ public struct Domain: Sendable, Equatable {
     public var persistent: Bool
     /// Guest OS type from the domain XML, e.g. `hvm`, `linux`, `exe`.
     public var osType: String
+    /// When the agent first saw the domain active (running, paused …) since it last
+    /// was shut off: libvirt reports no start time. Nil while shut off.
+    public var activeSince: Date?
+    /// CPU time of each vCPU in nanoseconds, vCPU 0 first; empty when libvirt gave none.
+    public var vcpuTimesNanoseconds: [UInt64] = []
 
     public init(index: UInt32, name: String, uuid: String, state: DomainState, stateReason: Int32,
                 id: Int32, vcpus: UInt32, maxVcpus: UInt32, memoryKiB: UInt64, maxMemoryKiB: UInt64,

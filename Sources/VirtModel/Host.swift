@@ -21,6 +21,10 @@ public struct Host: Sendable, Equatable {
     public var lastPollMilliseconds: UInt32 = 0
     /// Disks and volumes whose chain verdict is warning or worse.
     public var unhealthyChains: UInt32 = 0
+    /// When the host booted: the hypervisor (the kernel's KVM) runs since then.
+    public var bootTime: Date?
+    /// When a domain last appeared or disappeared (nil: none since the agent started).
+    public var domainsChangedAt: Date?
 
     public init(uri: String) {
         self.uri = uri

@@ -13,6 +13,10 @@ public struct Interface: Sendable, Equatable {
     /// Host-side device (`<target dev>`), e.g. vnet0; empty while inactive.
     public var device: String
     public var stats = InterfaceStats()
+    /// The host's interface index of `device` (the tap), and of the bridge it is
+    /// attached to; 0 where there is no such interface on this host.
+    public var hostIfIndex: UInt32 = 0
+    public var parentIfIndex: UInt32 = 0
 
     public init(index: UInt32, domainIndex: UInt32, mac: [UInt8], type: String, source: String,
                 model: String, device: String) {

@@ -137,14 +137,14 @@ struct Run: ParsableCommand {
         logging.bootstrap(toSyslog: !foreground)
         let logger = Logger(label: "virt-agentx")
 
-        let store = ViewStore(VirtAgentxMIB.view(of: .empty(uri: connect ?? "")))
+        let store = ViewStore(AgentView.view(of: .empty(uri: connect ?? "")))
         let subagent: Subagent
         do {
             subagent = try Subagent(
                 configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval ?? 5,
                                      pingFromCommandLine: pingInterval != nil,
                                      master: master ? .init(listen: listen, persistentDirectory: engineStateDirectory) : nil),
-                root: VirtAgentxMIB.root, store: store, logger: logger)
+                roots: AgentView.roots, store: store, logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure
@@ -173,7 +173,7 @@ struct Run: ParsableCommand {
                                  pollDeadline: .seconds(settings.pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
-            store.publish(VirtAgentxMIB.view(of: snapshot))
+            store.publish(AgentView.view(of: snapshot))
             Subagent.send(notifier.notifications(for: snapshot))
         }
         collector.start()
@@ -187,7 +187,7 @@ struct Run: ParsableCommand {
                 return source
             }
         logger.info("serving", metadata: ["role": "\(master ? "master on \(listen ?? "agentaddress")" : "AgentX subagent")",
-                                          "subtree": "\(VirtAgentxMIB.root)",
+                                          "subtrees": "\(AgentView.roots.map(\.description).joined(separator: " "))",
                                           "libvirt": "\(uri ?? "default")",
                                           "poll-interval": "\(settings.pollInterval)s"])
         var applied = settings

@@ -147,8 +147,10 @@ struct ZabbixTemplateTests {
 /// Zabbix value types an object of `syntax` may be stored as.
 private func allowedValueTypes(_ syntax: Syntax, producesFractions: Bool) -> Set<String> {
     switch syntax {
-    case .displayString, .dateAndTime, .macAddress:
+    case .displayString, .dateAndTime, .macAddress, .octetString, .objectIdentifier:
         ["CHAR", "TEXT"]
+    case .timeTicks:
+        producesFractions ? ["FLOAT"] : ["UNSIGNED"]
     case .enumeration, .truthValue:
         ["UNSIGNED"]                 // value maps match whole numbers
     case .integer32:

@@ -101,6 +101,9 @@ struct SmidumpModule {
         case .dateAndTime: "DateAndTime"
         case .truthValue: "TruthValue"
         case .macAddress: "MacAddress"
+        case .timeTicks: "TimeTicks"
+        case .objectIdentifier: "ObjectIdentifier"
+        case .octetString: "OctetString"
         case .enumeration(let values): "Enumeration(" + values.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + ")"
         case .textualConvention(let name, let base):
             // A TC's base type is checked by smilint; its enumeration is checked here.

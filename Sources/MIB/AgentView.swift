@@ -1,0 +1,15 @@
+import VirtModel
+
+/// Everything the agent serves from one snapshot: VIRT-AGENTX-MIB under
+/// enterprises.32473 and RFC 7666's VM-MIB under mib-2.236, in one view.
+public enum AgentView {
+    /// The subtrees the agent registers.
+    public static let roots = [VirtAgentxMIB.root, VMMIB.root]
+
+    public static func view(of snapshot: Snapshot) -> MIBView {
+        let own = VirtAgentxMIB.parts(of: snapshot), standard = VMMIB.parts(of: snapshot)
+        return MIBView(scalars: own.scalars + standard.scalars, tables: own.tables + standard.tables,
+                       objects: VirtAgentxMIB.accessibleOIDs + VMMIB.objects.filter { $0.access == .readOnly }.map(\.oid),
+                       live: own.live.merging(standard.live) { a, _ in a })
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import VirtModel
+
+/// RFC 7666's VM-MIB (mib-2 236), fed by the same snapshot as VIRT-AGENTX-MIB and
+/// indexed alike: vmIndex N is virtDomainTable row N, and a domain's storage and
+/// network rows carry its disk and interface indexes. Read-only; see the README's
+/// capabilities statement for what libvirt cannot supply.
+public enum VMMIB {
+    /// `vmMIB`: mib-2.236.
+    public static let root: OID = [1, 3, 6, 1, 2, 1, 236]
+    static let objectsRoot = root.appending(1)
+    static let hypervisorRoot = objectsRoot.appending(1)
+
+    /// A scalar at its own OID (VM-MIB's scalars are not all under one node).
+    struct VMScalar: Sendable {
+        let name: String
+        let oid: OID
+        let syntax: Syntax
+        let value: @Sendable (Snapshot) -> SNMPValue
+    }
+
+    static let scalars: [VMScalar] = [
+        VMScalar(name: "vmHvSoftware", oid: hypervisorRoot.appending(1), syntax: .displayString) {
+            .string($0.host.hypervisorType.isEmpty ? "" : "\($0.host.hypervisorType) (libvirt \($0.host.libvirtVersion))")
+        },
+        VMScalar(name: "vmHvVersion", oid: hypervisorRoot.appending(2), syntax: .displayString) { .string($0.host.hypervisorVersion) },
+        // No registered identifier for libvirt's drivers: zeroDotZero, "unknown".
+        VMScalar(name: "vmHvObjectID", oid: hypervisorRoot.appending(3), syntax: .objectIdentifier) { _ in .objectIdentifier([0, 0]) },
+        VMScalar(name: "vmHvUpTime", oid: hypervisorRoot.appending(4), syntax: .timeTicks) { _ in .timeTicks(0) },  // live
+        VMScalar(name: "vmNumber", oid: objectsRoot.appending(2), syntax: .integer32) {
+            .integer(Int32(clamping: $0.domains.count))
+        },
+        VMScalar(name: "vmTableLastChange", oid: objectsRoot.appending(3), syntax: .timeTicks) {
+            .timeTicks(ticks(from: $0.host.bootTime, to: $0.host.domainsChangedAt))
+        },
+        // Notifications of VM-MIB are not sent by this version: both switches read false.
+        VMScalar(name: "vmPerVMNotificationsEnabled", oid: objectsRoot.appending(9), syntax: .truthValue) { _ in .truthValue(false) },
+        VMScalar(name: "vmBulkNotificationsEnabled", oid: objectsRoot.appending(10), syntax: .truthValue) { _ in .truthValue(false) },
+    ]
+
+    /// A domain with its up time as of the snapshot.
+    struct VMRow: Sendable {
+        var domain: Domain
+        var upTime: UInt32
+    }
+
+    static let vmTable = Table<VMRow>(
+        "vmTable", entry: "vmEntry", 4,
+        rows: { snapshot in
+            // libvirt reports no start time: up time counts from when the agent first
+            // saw the domain active, as of the snapshot.
+            snapshot.domains.map { VMRow(domain: $0, upTime: ticks(from: $0.activeSince, to: snapshot.host.lastPoll)) }
+        },
+        index: { [$0.domain.index] },
+        columns: [
+            .index("vmIndex", 1, .integer32),
+            Column("vmName", 2, .displayString) { .string($0.domain.name) },
+            Column("vmUUID", 3, .octetString) { .octets(uuidBytes($0.domain.uuid)) },
+            Column("vmOSType", 4, .displayString) { .string($0.domain.osType) },
+            Column("vmAdminState", 5, .integer32) { .integer($0.domain.vmAdminState.rawValue) },
+            Column("vmOperState", 6, .integer32) { .integer($0.domain.vmOperState.rawValue) },
+            Column("vmAutoStart", 7, .integer32) { .integer($0.domain.autostart ? 2 : 3) },       // enabled(2), disabled(3)
+            Column("vmPersistent", 8, .integer32) { .integer($0.domain.persistent ? 2 : 3) },     // persistent(2), transient(3)
+            Column("vmCurCpuNumber", 9, .integer32) { .integer(Int32(clamping: $0.domain.vcpus)) },
+            Column("vmMinCpuNumber", 10, .integer32) { _ in .integer(-1) },               // libvirt has no minimum
+            Column("vmMaxCpuNumber", 11, .integer32) { .integer(Int32(clamping: $0.domain.maxVcpus)) },
+            Column("vmMemUnit", 12, .integer32) { _ in .integer(1024) },                  // memory in KiB
+            Column("vmCurMem", 13, .integer32) { .integer(Int32(clamping: $0.domain.memoryKiB)) },
+            Column("vmMinMem", 14, .integer32) { _ in .integer(-1) },
+            Column("vmMaxMem", 15, .integer32) { .integer(Int32(clamping: $0.domain.maxMemoryKiB)) },
+            Column("vmUpTime", 16, .timeTicks) { .timeTicks($0.upTime) },
+            Column("vmCpuTime", 17, .counter64) { .counter64($0.domain.cpuTimeNanoseconds / 1_000) },  // microseconds
+        ])
+
+    /// One vCPU of a domain.
+    struct VCPURow: Sendable {
+        var domainIndex: UInt32
+        var number: UInt32
+        var timeNanoseconds: UInt64
+    }
+
+    static let vmCpuTable = Table<VCPURow>(
+        "vmCpuTable", entry: "vmCpuEntry", 5,
+        rows: { snapshot in
+            snapshot.domains.flatMap { domain in
+                domain.vcpuTimesNanoseconds.enumerated().map {
+                    VCPURow(domainIndex: domain.index, number: UInt32($0.offset + 1), timeNanoseconds: $0.element)
+                }
+            }
+        },
+        index: { [$0.domainIndex, $0.number] },
+        columns: [
+            .index("vmCpuIndex", 1, .integer32),
+            Column("vmCpuCoreTime", 2, .counter64) { .counter64($0.timeNanoseconds / 1_000) },
+        ])
+
+    static let vmStorageTable = Table<Disk>(
+        "vmStorageTable", entry: "vmStorageEntry", 7,
+        rows: { $0.disks }, index: { [$0.domainIndex, $0.index] },
+        columns: [
+            .index("vmStorageVmIndex", 1, .integer32),
+            .index("vmStorageIndex", 2, .integer32),
+            Column("vmStorageParent", 3, .integer32) { _ in .integer(0) },
+            Column("vmStorageSourceType", 4, .integer32) { .integer($0.vmSourceType) },
+            Column("vmStorageSourceTypeString", 5, .displayString) {
+                .string($0.driverFormat.isEmpty ? "\($0.sourceKind)" : $0.driverFormat)
+            },
+            Column("vmStorageResourceID", 6, .displayString) { .string($0.source) },
+            Column("vmStorageAccess", 7, .integer32) { .integer($0.readOnly ? 3 : 2) },   // readonly(3), readwrite(2)
+            Column("vmStorageMediaType", 8, .integer32) { .integer($0.vmMediaType) },
+            Column("vmStorageMediaTypeString", 9, .displayString) { .string("\($0.device)") },
+            Column("vmStorageSizeUnit", 10, .integer32) { .integer(Int32(sizeUnit(for: $0.blockInfo.capacity))) },
+            Column("vmStorageDefinedSize", 11, .integer32) {
+                .integer(Int32(clamping: $0.blockInfo.capacity / sizeUnit(for: $0.blockInfo.capacity)))
+            },
+            Column("vmStorageAllocatedSize", 12, .integer32) {
+                .integer(Int32(clamping: $0.blockInfo.allocation / sizeUnit(for: $0.blockInfo.capacity)))
+            },
+            Column("vmStorageReadIOs", 13, .counter64) { .counter64($0.stats.readRequests) },
+            Column("vmStorageWriteIOs", 14, .counter64) { .counter64($0.stats.writeRequests) },
+            Column("vmStorageReadOctets", 15, .counter64) { .counter64($0.stats.readBytes) },
+            Column("vmStorageWriteOctets", 16, .counter64) { .counter64($0.stats.writeBytes) },
+            Column("vmStorageReadLatency", 17, .counter64) { .counter64($0.stats.readTimeNanoseconds / 1_000) },
+            Column("vmStorageWriteLatency", 18, .counter64) { .counter64($0.stats.writeTimeNanoseconds / 1_000) },
+        ])
+
+    static let vmNetworkTable = Table<Interface>(
+        "vmNetworkTable", entry: "vmNetworkEntry", 8,
+        rows: { $0.interfaces }, index: { [$0.domainIndex, $0.index] },
+        columns: [
+            .index("vmNetworkIndex", 1, .integer32),
+            Column("vmNetworkIfIndex", 2, .integer32) { .integer(Int32(clamping: $0.hostIfIndex)) },
+            Column("vmNetworkParent", 3, .integer32) { .integer(Int32(clamping: $0.parentIfIndex)) },
+            Column("vmNetworkModel", 4, .displayString) { .string($0.model) },
+            Column("vmNetworkPhysAddress", 5, .octetString) { .octets($0.mac) },
+        ])
+
+    static let tables: [any TableDescription] = [vmTable, vmCpuTable, vmStorageTable, vmNetworkTable]
+
+    /// The objects served, for telling noSuchInstance from noSuchObject.
+    public static let objects: [MIBObject] = scalars.map {
+        MIBObject(name: $0.name, oid: $0.oid, kind: .scalar, syntax: $0.syntax, access: .readOnly)
+    } + tables.flatMap { $0.objects(under: objectsRoot) }
+
+    /// The scalar cells, the tables, and the live cell (the hypervisor's up time) of `snapshot`.
+    static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
+                                                  live: [OID: @Sendable () -> SNMPValue]) {
+        let scalarCells = scalars.map { MIBView.Cell(oid: $0.oid.appending(0), value: $0.value(snapshot)) }
+        let tableCells = tables.map { $0.cells(of: snapshot, under: objectsRoot) }
+        let boot = snapshot.host.bootTime
+        return (scalarCells, tableCells,
+                [hypervisorRoot.appending(4, 0): { .timeTicks(ticks(from: boot, to: Date())) }])
+    }
+
+    /// Hundredths of a second from `start` to `end`; 0 when either is unknown.
+    static func ticks(from start: Date?, to end: Date?) -> UInt32 {
+        guard let start, let end else { return 0 }
+        return UInt32(clamping: Int64(max(0, end.timeIntervalSince(start)) * 100))
+    }
+
+    /// The 16 octets of a UUID's text form; empty (UUIDorZero's "none") if it is not one.
+    static func uuidBytes(_ text: String) -> [UInt8] {
+        let hex = text.filter { $0 != "-" }
+        guard hex.count == 32 else { return [] }
+        var bytes: [UInt8] = []
+        var position = hex.startIndex
+        while position < hex.endIndex {
+            let next = hex.index(position, offsetBy: 2)
+            guard let byte = UInt8(hex[position..<next], radix: 16) else { return [] }
+            bytes.append(byte)
+            position = next
+        }
+        return bytes
+    }
+
+    /// The smallest power-of-1024 unit in which `bytes` fits an Integer32.
+    static func sizeUnit(for bytes: UInt64) -> UInt64 {
+        var unit: UInt64 = 1
+        while bytes / unit > UInt64(Int32.max) { unit *= 1024 }
+        return unit
+    }
+}
+
+extension Disk {
+    /// VirtualMachineStorageSourceType: unknown(1), other(2), block(3), raw(4), sparse(5), network(6).
+    var vmSourceType: Int32 {
+        switch sourceKind {
+        case .block: 3
+        case .network: 6
+        case .none: 1
+        case .dir, .other: 2
+        case .file, .volume: driverFormat == "raw" ? 4 : driverFormat.isEmpty ? 1 : 5
+        }
+    }
+
+    /// IANAStorageMediaType: other(1), unknown(2), hardDisk(3), opticalDisk(4), floppyDisk(5).
+    var vmMediaType: Int32 {
+        switch device {
+        case .disk, .lun: 3
+        case .cdrom: 4
+        case .floppy: 5
+        case .other: 1
+        }
+    }
+}
