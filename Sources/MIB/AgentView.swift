@@ -6,8 +6,9 @@ public enum AgentView {
     /// The subtrees the agent registers.
     public static let roots = [VirtAgentxMIB.root, VMMIB.root]
 
-    public static func view(of snapshot: Snapshot) -> MIBView {
-        let own = VirtAgentxMIB.parts(of: snapshot), standard = VMMIB.parts(of: snapshot)
+    /// `vmNotifications`: what VM-MIB's notification switches report.
+    public static func view(of snapshot: Snapshot, vmNotifications: VMNotificationPolicy = .init()) -> MIBView {
+        let own = VirtAgentxMIB.parts(of: snapshot), standard = VMMIB.parts(of: snapshot, notifications: vmNotifications)
         return MIBView(scalars: own.scalars + standard.scalars, tables: own.tables + standard.tables,
                        objects: VirtAgentxMIB.accessibleOIDs + VMMIB.objects.filter { $0.access == .readOnly }.map(\.oid),
                        live: own.live.merging(standard.live) { a, _ in a })

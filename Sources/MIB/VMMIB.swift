@@ -33,9 +33,13 @@ public enum VMMIB {
         VMScalar(name: "vmTableLastChange", oid: objectsRoot.appending(3), syntax: .timeTicks) {
             .timeTicks(ticks(from: $0.host.bootTime, to: $0.host.domainsChangedAt))
         },
-        // Notifications of VM-MIB are not sent by this version: both switches read false.
-        VMScalar(name: "vmPerVMNotificationsEnabled", oid: objectsRoot.appending(9), syntax: .truthValue) { _ in .truthValue(false) },
-        VMScalar(name: "vmBulkNotificationsEnabled", oid: objectsRoot.appending(10), syntax: .truthValue) { _ in .truthValue(false) },
+    ]
+
+    /// The notification switches: read-only here, set with vmNotifications in
+    /// virt-agentx.conf or --vm-notifications.
+    static let switches = [
+        (name: "vmPerVMNotificationsEnabled", oid: objectsRoot.appending(9)),
+        (name: "vmBulkNotificationsEnabled", oid: objectsRoot.appending(10)),
     ]
 
     /// A domain with its up time as of the snapshot.
@@ -140,12 +144,18 @@ public enum VMMIB {
     /// The objects served, for telling noSuchInstance from noSuchObject.
     public static let objects: [MIBObject] = scalars.map {
         MIBObject(name: $0.name, oid: $0.oid, kind: .scalar, syntax: $0.syntax, access: .readOnly)
+    } + switches.map {
+        MIBObject(name: $0.name, oid: $0.oid, kind: .scalar, syntax: .truthValue, access: .readOnly)
     } + tables.flatMap { $0.objects(under: objectsRoot) }
 
     /// The scalar cells, the tables, and the live cell (the hypervisor's up time) of `snapshot`.
-    static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
-                                                  live: [OID: @Sendable () -> SNMPValue]) {
-        let scalarCells = scalars.map { MIBView.Cell(oid: $0.oid.appending(0), value: $0.value(snapshot)) }
+    static func parts(of snapshot: Snapshot, notifications: VMNotificationPolicy) -> (
+        scalars: [MIBView.Cell], tables: [TableCells], live: [OID: @Sendable () -> SNMPValue]
+    ) {
+        let scalarCells = scalars.map { MIBView.Cell(oid: $0.oid.appending(0), value: $0.value(snapshot)) } + [
+            MIBView.Cell(oid: switches[0].oid.appending(0), value: .truthValue(notifications.perVMEnabled)),
+            MIBView.Cell(oid: switches[1].oid.appending(0), value: .truthValue(notifications.bulkEnabled)),
+        ]
         let tableCells = tables.map { $0.cells(of: snapshot, under: objectsRoot) }
         let boot = snapshot.host.bootTime
         return (scalarCells, tableCells,

@@ -11,12 +11,13 @@ struct AgentSettings: Sendable, Equatable {
     var stateDirectory: String? = "/var/lib/virt-agentx"
     var disabledNotifications: Set<String> = []
     var poolFullThreshold: UInt32 = 90
+    var vmNotifications = VMNotificationPolicy.Mode.perVM
 
     /// The keywords of virt-agentx.conf, with their usage (net-snmp prints it for `-H`).
     static let keywords: [(keyword: String, usage: String)] = [
         ("connect", "URI"), ("pollInterval", "SECONDS"), ("pollDeadline", "SECONDS"),
         ("stateDir", "FOLDER | none"), ("noNotify", "domain-state | chain-health | pool-state | pool-full | connection"),
-        ("poolFullThreshold", "PERCENT"),
+        ("poolFullThreshold", "PERCENT"), ("vmNotifications", "per-vm | bulk | off"),
     ]
 
     /// Applies one setting by keyword; the problem in words when the value is wrong.
@@ -48,11 +49,18 @@ struct AgentSettings: Sendable, Equatable {
                 return "poolFullThreshold must be 1 to 100 percent, not '\(value)'"
             }
             poolFullThreshold = percent
+        case "vmNotifications":
+            guard let mode = VMNotificationPolicy.Mode(rawValue: value) else {
+                return "vmNotifications takes per-vm, bulk or off, not '\(value)'"
+            }
+            vmNotifications = mode
         default:
             return "unknown keyword \(keyword)"
         }
         return nil
     }
+
+    var vmNotificationPolicy: VMNotificationPolicy { VMNotificationPolicy(mode: vmNotifications) }
 
     var notificationKinds: NotificationKinds {
         NotificationKinds.all.subtracting(NotificationKinds(disabledNotifications.compactMap { NotificationKinds.names[$0] }))

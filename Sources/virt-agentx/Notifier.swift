@@ -9,26 +9,33 @@ final class Notifier: Sendable {
         var previous: Snapshot?
         var kinds: NotificationKinds
         var poolFullPercent: UInt32
+        var vmPolicy: VMNotificationPolicy
     }
     private let state: Mutex<State>
 
-    init(kinds: NotificationKinds, poolFullPercent: UInt32) {
-        state = Mutex(State(previous: nil, kinds: kinds, poolFullPercent: poolFullPercent))
+    init(kinds: NotificationKinds, poolFullPercent: UInt32, vmPolicy: VMNotificationPolicy) {
+        state = Mutex(State(previous: nil, kinds: kinds, poolFullPercent: poolFullPercent, vmPolicy: vmPolicy))
     }
 
     /// New switches and threshold (SIGHUP), from the next snapshot on.
-    func update(kinds: NotificationKinds, poolFullPercent: UInt32) {
+    func update(kinds: NotificationKinds, poolFullPercent: UInt32, vmPolicy: VMNotificationPolicy) {
         state.withLock {
             $0.kinds = kinds
             $0.poolFullPercent = poolFullPercent
+            $0.vmPolicy = vmPolicy
         }
     }
 
+    /// What VM-MIB's switches should report.
+    var vmPolicy: VMNotificationPolicy { state.withLock { $0.vmPolicy } }
+
+    /// VIRT-AGENTX-MIB's notifications, then RFC 7666's, for what `snapshot` changed.
     func notifications(for snapshot: Snapshot) -> [Notification] {
-        let (old, kinds, percent) = state.withLock { state in
+        let (old, kinds, percent, vmPolicy) = state.withLock { state in
             defer { state.previous = snapshot }
-            return (state.previous, state.kinds, state.poolFullPercent)
+            return (state.previous, state.kinds, state.poolFullPercent, state.vmPolicy)
         }
         return VirtAgentxMIB.notifications(from: old, to: snapshot, kinds: kinds, poolFullPercent: percent)
+            + VMMIB.notifications(from: old, to: snapshot, policy: vmPolicy)
     }
 }

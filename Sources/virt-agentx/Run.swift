@@ -72,6 +72,11 @@ struct Run: ParsableCommand {
             help: ArgumentHelp("Pool usage (percent of capacity) that sends virtPoolNearlyFull (1-100; default 90).", valueName: "percent"))
     var poolFullThreshold: UInt32?
 
+    @Option(name: .customLong("vm-notifications"),
+            help: ArgumentHelp("RFC 7666 notifications: per-vm (bulk ones when more than 10 VMs change at once), bulk, or off (default per-vm).",
+                               valueName: "mode"))
+    var vmNotifications: String?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
                                valueName: "file"))
@@ -102,6 +107,7 @@ struct Run: ParsableCommand {
         if noState { given.append(("--no-state", "stateDir", "none")) }
         for kind in disabledNotifications { given.append(("--no-notify", "noNotify", kind)) }
         if let poolFullThreshold { given.append(("--pool-full-threshold", "poolFullThreshold", "\(poolFullThreshold)")) }
+        if let vmNotifications { given.append(("--vm-notifications", "vmNotifications", vmNotifications)) }
         for (flag, keyword, value) in given {
             if let problem = settings.apply(keyword, value) {
                 throw ValidationError("\(flag): \(problem).")
@@ -166,14 +172,15 @@ struct Run: ParsableCommand {
         let settings = try commandLine(over: fileSettings.current)
         let uri = settings.connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
 
-        let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: settings.poolFullThreshold)
+        let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: settings.poolFullThreshold,
+                                vmPolicy: settings.vmNotificationPolicy)
         let collector = Collector(
             configuration: .init(uri: settings.connect, pollInterval: .seconds(settings.pollInterval),
                                  stateFolder: settings.stateDirectory.map { URL(fileURLWithPath: $0) },
                                  pollDeadline: .seconds(settings.pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
-            store.publish(AgentView.view(of: snapshot))
+            store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy))
             Subagent.send(notifier.notifications(for: snapshot))
         }
         collector.start()
@@ -198,7 +205,8 @@ struct Run: ParsableCommand {
                 return
             }
             collector.update(pollInterval: .seconds(reloaded.pollInterval), pollDeadline: .seconds(reloaded.pollDeadline))
-            notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: reloaded.poolFullThreshold)
+            notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: reloaded.poolFullThreshold,
+                            vmPolicy: reloaded.vmNotificationPolicy)
             if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory {
                 logger.warning("a new libvirt URI or state folder takes effect at the next start")
             }

@@ -44,6 +44,9 @@ extension RealLibvirtdTests {
         let virsh = Virsh(uri: try #require(RealLibvirtd.uri))
         let index = try domainIndex("spare", client)
         let state = Subtree.domainColumn(4) + "." + index
+        // RFC 7666's per-VM notification for each change: (OID, vmOperState, how many so far).
+        let vmNotifications = ["start": ("1.3.6.1.2.1.236.0.1", "4", 1), "suspend": ("1.3.6.1.2.1.236.0.4", "8", 1),
+                               "resume": ("1.3.6.1.2.1.236.0.1", "4", 2), "destroy": ("1.3.6.1.2.1.236.0.3", "11", 1)]
         for (command, expected) in [("start", "1"), ("suspend", "3"), ("resume", "1"), ("destroy", "5")] {
             _ = try virsh.run([command, "spare"])
             let took = try timeUntil(client, state, is: expected, limit: .seconds(5))
@@ -56,6 +59,15 @@ extension RealLibvirtdTests {
             }
             #expect(trap?.contains { $0.oid == Subtree.domainColumn(2) + "." + index && $0.value == "spare" } == true,
                     "virtDomainStateChange after virsh \(command): \(running.traps.notifications())")
+            // And the VM-MIB one, with vmName and vmOperState under the same index.
+            let (oid, operState, count) = vmNotifications[command]!
+            let vm = "1.3.6.1.2.1.236.1.4.1"
+            let matching = { running.traps.notifications().filter { trap in
+                trap.oid == oid && trap.varbinds.contains { $0.oid == "\(vm).2.\(index)" && $0.value == "spare" }
+                    && trap.varbinds.contains { $0.oid == "\(vm).6.\(index)" && $0.value == operState }
+            }.count }
+            #expect(eventually(timeout: .seconds(5)) { matching() == count },
+                    "RFC 7666 \(oid) after virsh \(command): \(running.traps.notifications().map(\.oid))")
         }
     }
 
