@@ -15,6 +15,10 @@ public struct DomainDefinition: Equatable, Sendable {
     public var currentVcpus: UInt32 = 0
     public var disks: [DiskDefinition] = []
     public var interfaces: [InterfaceDefinition] = []
+    /// `<vcpu cpuset>`: the host CPUs every vCPU may run on; nil for all.
+    public var defaultCPUSet: String?
+    /// `<cputune><vcpupin vcpu cpuset>`: per-vCPU pinning, overriding the default.
+    public var vcpuPins: [UInt32: String] = [:]
 
     public init() {}
 
@@ -58,8 +62,13 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         path.append(element)
         text = ""
         if path == ["domain"] { sawDomain = true }
-        if path == ["domain", "vcpu"], let current = attributes["current"].flatMap(UInt32.init) {
-            definition.currentVcpus = current
+        if path == ["domain", "vcpu"] {
+            if let current = attributes["current"].flatMap(UInt32.init) { definition.currentVcpus = current }
+            definition.defaultCPUSet = attributes["cpuset"]
+        }
+        if path == ["domain", "cputune", "vcpupin"], let vcpu = attributes["vcpu"].flatMap(UInt32.init),
+           let cpuset = attributes["cpuset"] {
+            definition.vcpuPins[vcpu] = cpuset
         }
         if path == Self.disk {
             var disk = DiskDefinition()
@@ -141,5 +150,31 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         }
         path.removeLast()
         text = ""
+    }
+}
+
+extension DomainDefinition {
+    /// Whether vCPU `vcpu` (from 0) may run on each of `hostCPUs` host CPUs, from
+    /// its pinning, else the domain's cpuset, else everywhere.
+    public func affinity(ofVCPU vcpu: UInt32, hostCPUs: Int) -> [Bool] {
+        guard let set = vcpuPins[vcpu] ?? defaultCPUSet, let cpus = Self.cpus(in: set) else {
+            return Array(repeating: true, count: hostCPUs)
+        }
+        return (0..<hostCPUs).map { cpus.contains($0) }
+    }
+
+    /// libvirt's cpuset syntax: `0-3,^2,8`; nil when it is not that.
+    static func cpus(in set: String) -> Set<Int>? {
+        var included = Set<Int>(), excluded = Set<Int>()
+        for part in set.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            let negated = part.hasPrefix("^")
+            let body = negated ? part.dropFirst() : Substring(part)
+            let bounds = body.split(separator: "-", maxSplits: 1).map { Int($0) }
+            guard let low = bounds.first ?? nil, low >= 0, low < 65_536 else { return nil }
+            let high = bounds.count == 2 ? (bounds[1] ?? -1) : low
+            guard high >= low, high < 65_536 else { return nil }
+            if negated { excluded.formUnion(low...high) } else { included.formUnion(low...high) }
+        }
+        return included.subtracting(excluded)
     }
 }

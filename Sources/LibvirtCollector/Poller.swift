@@ -149,6 +149,12 @@ struct Poller {
         }
         inspectChains(of: &disks, pools: pools)
         carryOver(&readings, host: &host)
+        for position in readings.indices {
+            let definition = readings[position].definition
+            readings[position].domain.vcpuAffinity = (0..<readings[position].domain.maxVcpus).map {
+                definition.affinity(ofVCPU: $0, hostCPUs: Int(host.cpus))
+            }
+        }
         var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks.map(\.disk),
                                 interfaces: interfaces, pools: pools)
         snapshot.host.unhealthyChains = snapshot.unhealthyChainCount

@@ -98,6 +98,38 @@ public enum VMMIB {
             Column("vmCpuCoreTime", 2, .counter64) { .counter64($0.timeNanoseconds / 1_000) },
         ])
 
+    /// One (vCPU, host CPU) pair of a domain.
+    struct AffinityRow: Sendable {
+        var domainIndex: UInt32
+        var vcpu: UInt32
+        var hostCPU: UInt32
+        var allowed: Bool
+    }
+
+    /// Above this many pairs on a host, only pinned vCPUs get rows: an unpinned
+    /// vCPU may run everywhere, and thousands of domains times hundreds of host
+    /// CPUs would make the table larger than all the others together.
+    static let affinityRowLimit = 65_536
+
+    static let vmCpuAffinityTable = Table<AffinityRow>(
+        "vmCpuAffinityTable", entry: "vmCpuAffinityEntry", 6,
+        rows: { snapshot in
+            let pairs = snapshot.domains.reduce(0) { $0 + $1.vcpuAffinity.reduce(0) { $0 + $1.count } }
+            return snapshot.domains.flatMap { domain in
+                domain.vcpuAffinity.enumerated().flatMap { vcpu, hosts -> [AffinityRow] in
+                    if pairs > affinityRowLimit && hosts.allSatisfy({ $0 }) { return [] }
+                    return hosts.enumerated().map {
+                        AffinityRow(domainIndex: domain.index, vcpu: UInt32(vcpu + 1), hostCPU: UInt32($0.offset + 1), allowed: $0.element)
+                    }
+                }
+            }
+        },
+        index: { [$0.domainIndex, $0.vcpu, $0.hostCPU] },
+        columns: [
+            .index("vmCpuPhysIndex", 2, .integer32),
+            Column("vmCpuAffinity", 3, .integer32) { .integer($0.allowed ? 1 : 2) },   // enable(1), disable(2)
+        ])
+
     static let vmStorageTable = Table<Disk>(
         "vmStorageTable", entry: "vmStorageEntry", 7,
         rows: { $0.disks }, index: { [$0.domainIndex, $0.index] },
@@ -139,7 +171,7 @@ public enum VMMIB {
             Column("vmNetworkPhysAddress", 5, .octetString) { .octets($0.mac) },
         ])
 
-    static let tables: [any TableDescription] = [vmTable, vmCpuTable, vmStorageTable, vmNetworkTable]
+    static let tables: [any TableDescription] = [vmTable, vmCpuTable, vmCpuAffinityTable, vmStorageTable, vmNetworkTable]
 
     /// The objects served, for telling noSuchInstance from noSuchObject.
     public static let objects: [MIBObject] = scalars.map {

@@ -27,6 +27,8 @@ public struct Domain: Sendable, Equatable {
     public var activeSince: Date?
     /// CPU time of each vCPU in nanoseconds, vCPU 0 first; empty when libvirt gave none.
     public var vcpuTimesNanoseconds: [UInt64] = []
+    /// For each vCPU (up to the maximum), whether it may run on each host CPU.
+    public var vcpuAffinity: [[Bool]] = []
 
     public init(index: UInt32, name: String, uuid: String, state: DomainState, stateReason: Int32,
                 id: Int32, vcpus: UInt32, maxVcpus: UInt32, memoryKiB: UInt64, maxMemoryKiB: UInt64,

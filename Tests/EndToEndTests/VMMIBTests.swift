@@ -27,7 +27,7 @@ import Testing
         #expect(version["Running hypervisor"]?.hasSuffix(values[Self.vmMIB + ".1.2.0"] ?? "?") == true, "vmHvVersion")
         #expect(values[Self.vmMIB + ".1.1.0"]?.hasPrefix("TEST") == true, "vmHvSoftware")
         #expect(values[Self.vmMIB + ".1.3.0"] == ".0.0", "vmHvObjectID is zeroDotZero")
-        #expect(values[Self.vmMIB + ".9.0"] == "2" && values[Self.vmMIB + ".10.0"] == "2", "notifications off")
+        #expect(values[Self.vmMIB + ".9.0"] == "1" && values[Self.vmMIB + ".10.0"] == "1", "per-VM notifications, bulk ones for storms (the default)")
 
         // vmIndex N is the domain row N of VIRT-AGENTX-MIB.
         let domains = try world.client.bulkWalk(Subtree.domainColumn(2))
@@ -52,6 +52,10 @@ import Testing
             #expect(cell(15).map { "\($0) KiB" } == info["Max memory"], "\(name): vmMaxMem")
             #expect(cell(10) == "-1" && cell(14) == "-1", "no minimum in libvirt")
             #expect(UInt64(cell(17) ?? "") != nil, "\(name): vmCpuTime")
+            // vmCpuAffinityTable: no pinning in the test world, so every vCPU may run on each of the 8 host CPUs.
+            let affinity = walk.filter { $0.oid.hasPrefix("\(Self.vmMIB).6.1.3.\(index).") }
+            let maxVcpus = Int(try virsh.xmlElement(name, "vcpu").text) ?? -1
+            #expect(affinity.count == maxVcpus * 8 && affinity.allSatisfy { $0.value == "1" }, "\(name): affinity rows")
             // vmCpuTable: a row per vCPU of an active domain.
             let vcpus = walk.filter { $0.oid.hasPrefix("\(Self.vmCpuEntry).2.\(index).") }
             #expect(vcpus.count == (info["State"] == "shut off" ? 0 : Int(info["CPU(s)"] ?? "") ?? -1), "\(name): vCPU rows")

@@ -21,6 +21,18 @@ import Testing
         #expect(definition.currentVcpus == 2)
     }
 
+    @Test func vcpuAffinityFromPinningAndCPUSet() throws {
+        let xml = """
+            <domain type='kvm'><name>p</name><vcpu cpuset='0-5,^1'>3</vcpu>
+              <cputune><vcpupin vcpu='1' cpuset='2'/><vcpupin vcpu='2' cpuset='bogus'/></cputune></domain>
+            """
+        let definition = try DomainDefinition(xml: xml)
+        #expect(definition.affinity(ofVCPU: 0, hostCPUs: 8) == [true, false, true, true, true, true, false, false], "the domain's cpuset")
+        #expect(definition.affinity(ofVCPU: 1, hostCPUs: 4) == [false, false, true, false], "its own pin")
+        #expect(definition.affinity(ofVCPU: 2, hostCPUs: 2) == [true, true], "an unreadable set: everywhere")
+        #expect(try DomainDefinition(xml: "<domain><vcpu>2</vcpu></domain>").affinity(ofVCPU: 0, hostCPUs: 3) == [true, true, true])
+    }
+
     @Test func currentVcpusDefaultsToTheMaximum() throws {
         let definition = try DomainDefinition(xml: "<domain><name>a</name><vcpu>4</vcpu></domain>")
         #expect(definition.currentVcpus == 4)
