@@ -12,12 +12,16 @@ struct AgentSettings: Sendable, Equatable {
     var disabledNotifications: Set<String> = []
     var poolFullThreshold: UInt32 = 90
     var vmNotifications = VMNotificationPolicy.Mode.perVM
+    /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
+    var sysContact = ""
+    var sysLocation = ""
 
     /// The keywords of virt-agentx.conf, with their usage (net-snmp prints it for `-H`).
     static let keywords: [(keyword: String, usage: String)] = [
         ("connect", "URI"), ("pollInterval", "SECONDS"), ("pollDeadline", "SECONDS"),
         ("stateDir", "FOLDER | none"), ("noNotify", "domain-state | chain-health | pool-state | pool-full | connection"),
         ("poolFullThreshold", "PERCENT"), ("vmNotifications", "per-vm | bulk | off"),
+        ("sysContact", "TEXT"), ("sysLocation", "TEXT"),
     ]
 
     /// Applies one setting by keyword; the problem in words when the value is wrong.
@@ -49,6 +53,10 @@ struct AgentSettings: Sendable, Equatable {
                 return "poolFullThreshold must be 1 to 100 percent, not '\(value)'"
             }
             poolFullThreshold = percent
+        case "sysContact":
+            sysContact = value
+        case "sysLocation":
+            sysLocation = value
         case "vmNotifications":
             guard let mode = VMNotificationPolicy.Mode(rawValue: value) else {
                 return "vmNotifications takes per-vm, bulk or off, not '\(value)'"

@@ -150,7 +150,7 @@ struct Run: ParsableCommand {
                 configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval ?? 5,
                                      pingFromCommandLine: pingInterval != nil,
                                      master: master ? .init(listen: listen, persistentDirectory: engineStateDirectory) : nil),
-                roots: AgentView.roots, store: store, logger: logger)
+                roots: AgentView.roots + (master ? [SystemGroup.root] : []), store: store, logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure
@@ -172,6 +172,8 @@ struct Run: ParsableCommand {
         let settings = try commandLine(over: fileSettings.current)
         let uri = settings.connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
 
+        // As its own master the agent also answers for the system group, which snmpd would.
+        let system = master ? SystemGroup(contact: settings.sysContact, location: settings.sysLocation) : nil
         let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: settings.poolFullThreshold,
                                 vmPolicy: settings.vmNotificationPolicy)
         let collector = Collector(
@@ -180,7 +182,7 @@ struct Run: ParsableCommand {
                                  pollDeadline: .seconds(settings.pollDeadline)),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
-            store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy))
+            store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
             Subagent.send(notifier.notifications(for: snapshot))
         }
         collector.start()

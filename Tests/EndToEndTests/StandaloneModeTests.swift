@@ -19,6 +19,8 @@ import Testing
             rocommunity sesame      127.0.0.1  -V virtagentx
             createUser  virtmonitor SHA-256 "\(Self.auth)" AES "\(Self.privacy)"
             rouser      virtmonitor priv -V virtagentx
+            view        virtagentx  included  .1.3.6.1.2.1.1
+            sysLocation rack 12, row B
 
             """.write(to: config, atomically: true, encoding: .utf8)
         let agent = try ChildProcess(
@@ -30,6 +32,16 @@ import Testing
         let community = SNMPClient(target: "127.0.0.1:\(port)", community: "sesame")
         #expect(eventually(timeout: .seconds(15)) { (try? community.get([Subtree.connectionStatus]))?.first?.value == "1" },
                 "served to the configured community:\n\(agent.output)")
+        // The system group, which snmpd would serve: how managers identify the device.
+        let system = try community.get(["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.6.0", "1.3.6.1.2.1.1.7.0"])
+        #expect(system.first?.value.hasPrefix("virt-agentx: TEST ") == true && system.first?.value.contains(" through libvirt ") == true,
+                "sysDescr: \(system)")
+        #expect(system.dropFirst().map(\.value) == [".1.3.6.1.4.1.32473", "rack 12, row B", "72"], "\(system)")
+        let upTime = { Int(try community.get(["1.3.6.1.2.1.1.3.0"]).first?.value ?? "") ?? -1 }
+        let first = try upTime()
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try upTime()
+        #expect(first >= 0 && second > first, "sysUpTime runs: \(first) then \(second)")
         let user = SNMPClient(target: "127.0.0.1:\(port)", user: ("virtmonitor", Self.auth, Self.privacy))
         #expect(try user.bulkWalk(Subtree.root).count > 100, "and to the SNMPv3 user, authPriv")
         #expect(throws: HarnessError.self, "a community it was not given gets no answer") {
