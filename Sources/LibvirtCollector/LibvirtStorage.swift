@@ -90,16 +90,10 @@ final class LibvirtStorageVolume {
         }
     }
 
-    /// Type, capacity and allocation; with `physical`, the allocation field holds the physical size.
-    func info(physical: Bool = false) throws(LibvirtError) -> virStorageVolInfo {
+    /// Type, capacity and allocation, for drivers whose volume XML lacks them.
+    func info() throws(LibvirtError) -> virStorageVolInfo {
         var info = virStorageVolInfo()
-        // Plain GetInfo where no flag is needed: not every driver has the Flags variant.
-        let status = physical
-            ? virStorageVolGetInfoFlags(handle, &info, UInt32(VIR_STORAGE_VOL_GET_PHYSICAL.rawValue))
-            : virStorageVolGetInfo(handle, &info)
-        guard status == 0 else {
-            throw LibvirtError.last(physical ? "virStorageVolGetInfoFlags" : "virStorageVolGetInfo")
-        }
+        guard virStorageVolGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virStorageVolGetInfo") }
         return info
     }
 

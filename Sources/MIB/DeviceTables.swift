@@ -2,41 +2,31 @@ import ImageInspector
 import VirtModel
 
 extension VirtAgentxMIB {
-    /// A disk with its chain verdict, worked out once per snapshot for all its columns.
-    public struct DiskRow: Sendable {
-        public var disk: Disk
-        var verdict: ChainVerdict
-        init(_ disk: Disk) {
-            self.disk = disk
-            verdict = disk.verdict
-        }
-    }
-
-    public static let diskTable = Table<DiskRow>(
+    public static let diskTable = Table<Judged<Disk>>(
         "virtDiskTable", entry: "virtDiskEntry", 3,
-        rows: { $0.disks.map(DiskRow.init) }, index: { [$0.disk.domainIndex, $0.disk.index] },
+        rows: { $0.disks.map { Judged($0, $0.verdict) } }, index: { [$0.item.domainIndex, $0.item.index] },
         columns: [
             .index("virtDiskIndex", 1, .unsigned32),
-            Column("virtDiskTarget", 2, .displayString) { .string($0.disk.target) },
-            Column("virtDiskBus", 3, .displayString) { .string($0.disk.bus) },
-            Column("virtDiskDevice", 4, Syntaxes.diskDevice) { .integer($0.disk.device.rawValue) },
-            Column("virtDiskSourceKind", 5, Syntaxes.diskSourceKind) { .integer($0.disk.sourceKind.rawValue) },
-            Column("virtDiskSource", 6, .displayString) { .string($0.disk.source) },
-            Column("virtDiskDriverFormat", 7, .displayString) { .string($0.disk.driverFormat) },
-            Column("virtDiskReadOnly", 8, .truthValue) { .truthValue($0.disk.readOnly) },
-            Column("virtDiskCapacity", 9, Syntaxes.gauge64) { .counter64($0.disk.blockInfo.capacity) },
-            Column("virtDiskAllocation", 10, Syntaxes.gauge64) { .counter64($0.disk.blockInfo.allocation) },
-            Column("virtDiskPhysical", 11, Syntaxes.gauge64) { .counter64($0.disk.blockInfo.physical) },
-            Column("virtDiskReadRequests", 12, .counter64) { .counter64($0.disk.stats.readRequests) },
-            Column("virtDiskReadBytes", 13, .counter64) { .counter64($0.disk.stats.readBytes) },
-            Column("virtDiskWriteRequests", 14, .counter64) { .counter64($0.disk.stats.writeRequests) },
-            Column("virtDiskWriteBytes", 15, .counter64) { .counter64($0.disk.stats.writeBytes) },
-            Column("virtDiskFlushRequests", 16, .counter64) { .counter64($0.disk.stats.flushRequests) },
+            Column("virtDiskTarget", 2, .displayString) { .string($0.item.target) },
+            Column("virtDiskBus", 3, .displayString) { .string($0.item.bus) },
+            Column("virtDiskDevice", 4, Syntaxes.diskDevice) { .integer($0.item.device.rawValue) },
+            Column("virtDiskSourceKind", 5, Syntaxes.diskSourceKind) { .integer($0.item.sourceKind.rawValue) },
+            Column("virtDiskSource", 6, .displayString) { .string($0.item.source) },
+            Column("virtDiskDriverFormat", 7, .displayString) { .string($0.item.driverFormat) },
+            Column("virtDiskReadOnly", 8, .truthValue) { .truthValue($0.item.readOnly) },
+            Column("virtDiskCapacity", 9, Syntaxes.gauge64) { .counter64($0.item.blockInfo.capacity) },
+            Column("virtDiskAllocation", 10, Syntaxes.gauge64) { .counter64($0.item.blockInfo.allocation) },
+            Column("virtDiskPhysical", 11, Syntaxes.gauge64) { .counter64($0.item.blockInfo.physical) },
+            Column("virtDiskReadRequests", 12, .counter64) { .counter64($0.item.stats.readRequests) },
+            Column("virtDiskReadBytes", 13, .counter64) { .counter64($0.item.stats.readBytes) },
+            Column("virtDiskWriteRequests", 14, .counter64) { .counter64($0.item.stats.writeRequests) },
+            Column("virtDiskWriteBytes", 15, .counter64) { .counter64($0.item.stats.writeBytes) },
+            Column("virtDiskFlushRequests", 16, .counter64) { .counter64($0.item.stats.flushRequests) },
             Column("virtDiskChainDepth", 17, .unsigned32) { .gauge32($0.verdict.depth) },
             Column("virtDiskChainHealth", 18, Syntaxes.chainCondition) { .integer($0.verdict.condition.rawValue) },
             Column("virtDiskChainSeverity", 19, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.verdict.severity)) },
             Column("virtDiskChainDetail", 20, .displayString) { .string($0.verdict.detail) },
-            Column("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.disk.drift.rawValue) },
+            Column("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.item.drift.rawValue) },
         ])
 
     /// One row per layer of every inspected disk chain.
