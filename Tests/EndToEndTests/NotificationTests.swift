@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// Notifications through a real snmpd to a real snmptrapd, for a change the
-/// test makes itself: a corrupt bit patched into a disk's image.
+/// Notifications through a real snmpd (or from the standalone agent, by its
+/// trap2sink line) to a real snmptrapd, for a change the test makes itself: a
+/// corrupt bit patched into a disk's image.
 @Suite(.serialized) struct NotificationTests {
-    @Test func aCorruptBitSendsChainHealthChangeWithTheDiskRowIndex() throws {
+    @Test(arguments: Deployment.allCases) func aCorruptBitSendsChainHealthChangeWithTheDiskRowIndex(_ deployment: Deployment) throws {
         let folder = try TestWorld.scratchFolder()
         // A private world: this test damages one of its images.
         let made = try Command.run(TestWorld.repository.appendingPathComponent("scripts/make-world").path,
@@ -12,10 +13,21 @@ import Testing
         try #require(made.status == 0, "scripts/make-world: \(made.stderr)")
         let uri = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let traps = try TrapReceiver(folder: folder)
-        let master = try SNMPMaster(folder: folder, trapSink: traps.port)
-        let agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"])
-        try agent.waitUntilServing(through: master)
-        let client = SNMPClient(target: master.target)
+        let master: SNMPMaster?, agent: AgentProcess, client: SNMPClient
+        switch deployment {
+        case .agentx:
+            master = try SNMPMaster(folder: folder, trapSink: traps.port)
+            agent = try AgentProcess(folder: folder, uri: uri, socket: master!.socket, extra: ["--poll-interval", "1"])
+            client = SNMPClient(target: master!.target)
+        case .standalone:
+            master = nil
+            let port = try TestWorld.freeUDPPort()
+            agent = try AgentProcess(folder: folder, uri: uri, listenPort: port,
+                                     configuration: "trap2sink udp:127.0.0.1:\(traps.port) public", extra: ["--poll-interval", "1"])
+            client = SNMPClient(target: "127.0.0.1:\(port)")
+        }
+        defer { withExtendedLifetime((master, agent)) {} }
+        try agent.waitUntilServing(client)
 
         let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
         let names = try client.bulkWalk(Subtree.domainColumn(2))

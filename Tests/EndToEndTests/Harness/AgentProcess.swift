@@ -14,10 +14,11 @@ final class AgentProcess {
     }
 
     /// The agent as its own master agent on 127.0.0.1:`listenPort`, readable with
-    /// the community `public` (granted in a configuration file the net-snmp way).
-    init(folder: URL, uri: String, listenPort: UInt16, extra: [String] = []) throws {
+    /// the community `public` (granted in a configuration file the net-snmp way);
+    /// `configuration` adds lines to that file.
+    init(folder: URL, uri: String, listenPort: UInt16, configuration: String = "", extra: [String] = []) throws {
         let config = folder.appendingPathComponent("virt-agentx.conf")
-        try "rocommunity public 127.0.0.1\n".write(to: config, atomically: true, encoding: .utf8)
+        try "rocommunity public 127.0.0.1\n\(configuration)\n".write(to: config, atomically: true, encoding: .utf8)
         process = try ChildProcess(
             "virt-agentx", try TestWorld.agentBinary(),
             ["run", "--foreground", "--master", "--listen", "udp:127.0.0.1:\(listenPort)", "--config", config.path,
