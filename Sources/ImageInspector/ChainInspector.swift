@@ -24,7 +24,8 @@ public struct ChainInspector: Sendable {
         while let step = next {
             next = walk.visit(step)
         }
-        return BackingChain(layers: walk.layers)
+        // Exactly as many layers as the chain has: chains live as long as their snapshot.
+        return BackingChain(layers: walk.layers.count == walk.layers.capacity ? walk.layers : Array(walk.layers[...]))
     }
 
     /// A reference to follow: where it points, the name the child recorded and the format it declared.

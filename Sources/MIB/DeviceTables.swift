@@ -29,11 +29,35 @@ extension VirtAgentxMIB {
             Column("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.item.drift.rawValue) },
         ])
 
-    /// One row per layer of every inspected disk chain.
+    /// One row per layer of every inspected disk chain: only what its columns
+    /// serve, worked out once (a whole layer is 512 bytes, copied per row).
     public struct LayerRow: Sendable {
         public var domainIndex: UInt32
         public var diskIndex: UInt32
-        public var layer: ImageLayer
+        var depth: UInt32
+        var path: String
+        var declaredFormat: String
+        var probedFormat: String
+        var virtualSize: UInt64
+        var fileSize: UInt64
+        var condition: ChainCondition
+        var severity: Severity
+        var detail: String
+
+        init(domainIndex: UInt32, diskIndex: UInt32, layer: ImageLayer) {
+            let worst = layer.worstCondition
+            self.domainIndex = domainIndex
+            self.diskIndex = diskIndex
+            depth = UInt32(layer.index)
+            path = layer.path
+            declaredFormat = layer.declaredFormat ?? ""
+            probedFormat = layer.probedFormat?.rawValue ?? ""
+            virtualSize = layer.virtualSize ?? 0
+            fileSize = UInt64(max(0, layer.fileSize?.allocated ?? 0))
+            condition = ChainCondition(worst)
+            severity = layer.severity
+            detail = worst.detail(layer: layer.path)
+        }
     }
 
     public static let chainLayerTable = Table<LayerRow>(
@@ -43,23 +67,17 @@ extension VirtAgentxMIB {
                 (disk.chain?.layers ?? []).map { LayerRow(domainIndex: disk.domainIndex, diskIndex: disk.index, layer: $0) }
             }
         },
-        index: { [$0.domainIndex, $0.diskIndex, UInt32($0.layer.index)] },
+        index: { [$0.domainIndex, $0.diskIndex, $0.depth] },
         columns: [
             .index("virtChainLayerDepth", 1, .unsigned32),
-            Column("virtChainLayerSource", 2, .displayString) { .string($0.layer.path) },
-            Column("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.layer.declaredFormat ?? "") },
-            Column("virtChainLayerProbedFormat", 4, .displayString) { .string($0.layer.probedFormat?.rawValue ?? "") },
-            Column("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.layer.virtualSize ?? 0) },
-            Column("virtChainLayerFileSize", 6, Syntaxes.gauge64) {
-                .counter64(UInt64(max(0, $0.layer.fileSize?.allocated ?? 0)))
-            },
-            Column("virtChainLayerCondition", 7, Syntaxes.chainCondition) {
-                .integer(ChainCondition($0.layer.worstCondition).rawValue)
-            },
-            Column("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.layer.severity)) },
-            Column("virtChainLayerDetail", 9, .displayString) {
-                .string($0.layer.worstCondition.detail(layer: $0.layer.path))
-            },
+            Column("virtChainLayerSource", 2, .displayString) { .string($0.path) },
+            Column("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.declaredFormat) },
+            Column("virtChainLayerProbedFormat", 4, .displayString) { .string($0.probedFormat) },
+            Column("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.virtualSize) },
+            Column("virtChainLayerFileSize", 6, Syntaxes.gauge64) { .counter64($0.fileSize) },
+            Column("virtChainLayerCondition", 7, Syntaxes.chainCondition) { .integer($0.condition.rawValue) },
+            Column("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.severity)) },
+            Column("virtChainLayerDetail", 9, .displayString) { .string($0.detail) },
         ])
 
     public static let interfaceTable = Table<Interface>(
