@@ -70,19 +70,52 @@ public final class GuardedInspections: Sendable {
     /// poll costs one hand-over, not one per image; each image still has its own
     /// deadline. Called from one thread at a time.
     public func chains(of images: [(path: String, format: String?)]) -> [Outcome] {
-        var outcomes = [Outcome?](repeating: nil, count: images.count)
-        // Images whose inspection is still running (hung) get their last chain.
+        finish(start(images))
+    }
+
+    /// A batch handed to the worker and not yet collected.
+    public struct Batch {
+        fileprivate let images: [(path: String, format: String?)]
+        /// Positions in `images` that were started (the others are still running from before).
+        fileprivate let startable: [Int]
+        fileprivate let job: Job?
+        fileprivate let worker: Worker?
+        /// The images, by path and format, for callers that match results to their own list.
+        public var keys: [String] { images.map { "\($0.format ?? "")\u{0}\($0.path)" } }
+    }
+
+    /// Hands `images` to the worker and returns at once, so that the inspection runs
+    /// while the caller waits on something else (libvirt); `finish` collects it.
+    public func start(_ images: [(path: String, format: String?)]) -> Batch {
+        // Images whose inspection is still running (hung) get their last chain; an
+        // image named twice is started once.
         let startable: [Int] = state.withLock { state in
             images.indices.filter { position in
                 state.seen.insert(images[position].path)
                 return state.inFlight.insert(images[position].path).inserted
             }
         }
+        guard !startable.isEmpty else { return Batch(images: images, startable: [], job: nil, worker: nil) }
+        let job = Job(images: startable.map { images[$0] })
+        let worker = currentWorker()
+        worker.run(job)
+        return Batch(images: images, startable: startable, job: job, worker: worker)
+    }
+
+    /// The outcomes of a started batch, in its order, each image within its deadline.
+    public func finish(_ batch: Batch) -> [Outcome] {
+        let images = batch.images, startable = batch.startable
+        var outcomes = [Outcome?](repeating: nil, count: images.count)
         var next = 0   // position in `startable` of the first image not yet finished or given up
+        var current = batch.job.map { ($0, batch.worker!) }
         while next < startable.count {
-            let job = Job(images: startable[next...].map { images[$0] })
-            let worker = currentWorker()
-            worker.run(job)
+            let (job, worker) = current ?? {
+                let job = Job(images: startable[next...].map { images[$0] })
+                let worker = currentWorker()
+                worker.run(job)
+                return (job, worker)
+            }()
+            current = nil
             var done = 0
             while done < job.images.count {
                 guard job.progress.wait(timeout: .now() + deadline.dispatchInterval) == .success else {
@@ -101,8 +134,12 @@ public final class GuardedInspections: Sendable {
             }
             next += done
         }
+        // An image named twice in a batch (one ISO in two domains) is inspected once.
+        var first: [String: Int] = [:]
+        for position in images.indices where first[images[position].path] == nil { first[images[position].path] = position }
         return images.indices.map { position in
-            outcomes[position] ?? .overdue(last: state.withLock { $0.last[images[position].path] })
+            outcomes[position] ?? outcomes[first[images[position].path]!]
+                ?? .overdue(last: state.withLock { $0.last[images[position].path] })
         }
     }
 

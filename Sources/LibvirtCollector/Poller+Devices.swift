@@ -32,14 +32,23 @@ extension Poller {
         }
     }
 
-    /// Inspects every disk's image in one batch, then compares each chain with libvirt's.
-    func inspectChains(of disks: inout [(disk: Disk, backingStore: [String]?)], pools: [StoragePool]) {
-        let images = disks.indices.compactMap { position in
-            imagePath(of: disks[position].disk, pools: pools).map { (position, $0, disks[position].disk.driverFormat) }
+    /// Inspects every disk's image in one batch (but those `prefetched` this poll,
+    /// keyed as `Batch.keys` keys them), then compares each chain with libvirt's.
+    func inspectChains(of disks: inout [(disk: Disk, backingStore: [String]?)], pools: [StoragePool],
+                       prefetched: [String: GuardedInspections.Outcome] = [:]) {
+        var pending: [(position: Int, path: String, format: String?)] = []
+        for position in disks.indices {
+            guard let path = imagePath(of: disks[position].disk, pools: pools) else { continue }
+            let format = disks[position].disk.driverFormat.isEmpty ? nil : disks[position].disk.driverFormat
+            if let outcome = prefetched["\(format ?? "")\u{0}\(path)"] {
+                (disks[position].disk.chain, disks[position].disk.inspectionOverdue) = Self.chain(outcome)
+            } else {
+                pending.append((position, path, format))
+            }
         }
-        let outcomes = inspections.chains(of: images.map { ($0.1, $0.2.isEmpty ? nil : $0.2) })
-        for (image, outcome) in zip(images, outcomes) {
-            (disks[image.0].disk.chain, disks[image.0].disk.inspectionOverdue) = Self.chain(outcome)
+        let outcomes = inspections.chains(of: pending.map { ($0.path, $0.format) })
+        for (image, outcome) in zip(pending, outcomes) {
+            (disks[image.position].disk.chain, disks[image.position].disk.inspectionOverdue) = Self.chain(outcome)
         }
         for position in disks.indices {
             disks[position].disk.drift = Self.drift(headers: disks[position].disk.chain, libvirt: disks[position].backingStore)

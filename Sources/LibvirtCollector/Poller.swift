@@ -112,6 +112,11 @@ struct Poller {
 
         // Pools first: volume disks name their image by pool and volume.
         let pools = try collectPools(connection)
+        // The last poll's disk images are inspected while libvirt gathers the statistics.
+        var prefetch: GuardedInspections.Batch? = inspections.start(last.disks.compactMap { disk in
+            imagePath(of: disk, pools: pools).map { ($0, disk.driverFormat.isEmpty ? nil : disk.driverFormat) }
+        })
+        defer { if let prefetch { _ = inspections.finish(prefetch) } }   // a poll that failed half way
         // One call for every domain and its counters; what it lacks is asked per domain.
         let domains: [(domain: LibvirtDomain, statistics: TypedParameters?)]
         do {
@@ -147,7 +152,9 @@ struct Poller {
             disks += self.disks(of: readings[position])
             interfaces += self.interfaces(of: readings[position])
         }
-        inspectChains(of: &disks, pools: pools)
+        let prefetched = prefetch.map { Dictionary(zip($0.keys, inspections.finish($0))) { a, _ in a } } ?? [:]
+        prefetch = nil
+        inspectChains(of: &disks, pools: pools, prefetched: prefetched)
         carryOver(&readings, host: &host)
         for position in readings.indices {
             let definition = readings[position].definition

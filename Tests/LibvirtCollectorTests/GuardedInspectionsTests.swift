@@ -66,6 +66,27 @@ import Testing
         release.signal()
     }
 
+    @Test func anImageNamedTwiceIsInspectedOnceAndAnsweredTwice() {
+        let chain = self.chain
+        let count = Mutex(0)
+        let inspections = GuardedInspections(deadline: .seconds(5)) { _, _ in
+            count.withLock { $0 += 1 }
+            return chain
+        }
+        #expect(inspections.chains(of: [("iso", nil), ("disk", nil), ("iso", nil)]) == [.finished(chain), .finished(chain), .finished(chain)])
+        #expect(count.withLock { $0 } == 2)
+    }
+
+    @Test func aStartedBatchIsCollectedLater() {
+        let chain = self.chain
+        let inspections = GuardedInspections(deadline: .seconds(5)) { _, _ in chain }
+        let batch = inspections.start([("a", nil), ("b", "qcow2")])
+        #expect(batch.keys == ["\u{0}a", "qcow2\u{0}b"])
+        Thread.sleep(forTimeInterval: 0.05)   // the caller waits on libvirt meanwhile
+        #expect(inspections.finish(batch) == [.finished(chain), .finished(chain)])
+        #expect(inspections.chains(of: [("a", nil)]) == [.finished(chain)], "and the worker takes the next batch")
+    }
+
     @Test func aHealthyHostUsesOneWorkerForEveryImage() {
         let chain = self.chain
         let threads = Mutex<Set<String>>([])
