@@ -28,26 +28,22 @@ struct DomainStatistics {
     /// with that name is its top layer.
     /// A shut-off domain's entries carry sizes and no counters: its counters are zero.
     func block(_ target: String) -> (info: BlockInfo, stats: BlockStats)? {
-        guard let fields, let count = fields.unsigned("block.count") else { return nil }
-        for index in 0..<count where fields.string("block.\(index).name") == target {
-            let prefix = "block.\(index)."
-            let capacity = fields.unsigned(prefix + "capacity"), reads = fields.unsigned(prefix + "rd.reqs")
-            guard capacity != nil || reads != nil else { return nil }
-            var info = BlockInfo()
-            info.capacity = capacity ?? 0
-            info.allocation = fields.unsigned(prefix + "allocation") ?? 0
-            info.physical = fields.unsigned(prefix + "physical") ?? 0
-            var stats = BlockStats()
-            stats.readRequests = reads ?? 0
-            stats.readBytes = fields.unsigned(prefix + "rd.bytes") ?? 0
-            stats.writeRequests = fields.unsigned(prefix + "wr.reqs") ?? 0
-            stats.writeBytes = fields.unsigned(prefix + "wr.bytes") ?? 0
-            stats.flushRequests = fields.unsigned(prefix + "fl.reqs") ?? 0
-            stats.readTimeNanoseconds = fields.unsigned(prefix + "rd.times") ?? 0
-            stats.writeTimeNanoseconds = fields.unsigned(prefix + "wr.times") ?? 0
-            return (info, stats)
-        }
-        return nil
+        guard let fields, let prefix = prefix(of: target, in: "block") else { return nil }
+        let capacity = fields.unsigned(prefix + "capacity"), reads = fields.unsigned(prefix + "rd.reqs")
+        guard capacity != nil || reads != nil else { return nil }
+        var info = BlockInfo()
+        info.capacity = capacity ?? 0
+        info.allocation = fields.unsigned(prefix + "allocation") ?? 0
+        info.physical = fields.unsigned(prefix + "physical") ?? 0
+        var stats = BlockStats()
+        stats.readRequests = reads ?? 0
+        stats.readBytes = fields.unsigned(prefix + "rd.bytes") ?? 0
+        stats.writeRequests = fields.unsigned(prefix + "wr.reqs") ?? 0
+        stats.writeBytes = fields.unsigned(prefix + "wr.bytes") ?? 0
+        stats.flushRequests = fields.unsigned(prefix + "fl.reqs") ?? 0
+        stats.readTimeNanoseconds = fields.unsigned(prefix + "rd.times") ?? 0
+        stats.writeTimeNanoseconds = fields.unsigned(prefix + "wr.times") ?? 0
+        return (info, stats)
     }
 
     /// CPU time of each vCPU (`vcpu.N.time`), nanoseconds; nil when the record has none.
@@ -59,22 +55,24 @@ struct DomainStatistics {
 
     /// Counters of the interface whose host device is `device`.
     func interface(_ device: String) -> InterfaceStats? {
-        guard let fields, let count = fields.unsigned("net.count") else { return nil }
-        for index in 0..<count where fields.string("net.\(index).name") == device {
-            let prefix = "net.\(index)."
-            guard let rxBytes = fields.unsigned(prefix + "rx.bytes") else { return nil }
-            var stats = InterfaceStats()
-            stats.rxBytes = rxBytes
-            stats.rxPackets = fields.unsigned(prefix + "rx.pkts") ?? 0
-            stats.rxErrors = fields.unsigned(prefix + "rx.errs") ?? 0
-            stats.rxDrops = fields.unsigned(prefix + "rx.drop") ?? 0
-            stats.txBytes = fields.unsigned(prefix + "tx.bytes") ?? 0
-            stats.txPackets = fields.unsigned(prefix + "tx.pkts") ?? 0
-            stats.txErrors = fields.unsigned(prefix + "tx.errs") ?? 0
-            stats.txDrops = fields.unsigned(prefix + "tx.drop") ?? 0
-            return stats
-        }
-        return nil
+        guard let fields, let prefix = prefix(of: device, in: "net") else { return nil }
+        guard let rxBytes = fields.unsigned(prefix + "rx.bytes") else { return nil }
+        var stats = InterfaceStats()
+        stats.rxBytes = rxBytes
+        stats.rxPackets = fields.unsigned(prefix + "rx.pkts") ?? 0
+        stats.rxErrors = fields.unsigned(prefix + "rx.errs") ?? 0
+        stats.rxDrops = fields.unsigned(prefix + "rx.drop") ?? 0
+        stats.txBytes = fields.unsigned(prefix + "tx.bytes") ?? 0
+        stats.txPackets = fields.unsigned(prefix + "tx.pkts") ?? 0
+        stats.txErrors = fields.unsigned(prefix + "tx.errs") ?? 0
+        stats.txDrops = fields.unsigned(prefix + "tx.drop") ?? 0
+        return stats
+    }
+
+    /// `group.N.` for the first entry of a numbered group (`block`, `net`) whose name is `name`.
+    private func prefix(of name: String, in group: String) -> String? {
+        guard let fields, let count = fields.unsigned(group + ".count") else { return nil }
+        return (0..<count).lazy.map { "\(group).\($0)." }.first { fields.string($0 + "name") == name }
     }
 }
 

@@ -11,9 +11,7 @@ final class LibvirtDomain {
 
     var name: String {
         get throws(LibvirtError) {
-            // Owned by the domain object: not freed.
-            guard let text = virDomainGetName(handle) else { throw LibvirtError.last("virDomainGetName") }
-            return String(cString: text)
+            try LibvirtStrings.borrowed(virDomainGetName(handle), "virDomainGetName")
         }
     }
 

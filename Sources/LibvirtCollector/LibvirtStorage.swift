@@ -10,8 +10,7 @@ final class LibvirtStoragePool {
 
     var name: String {
         get throws(LibvirtError) {
-            guard let text = virStoragePoolGetName(handle) else { throw LibvirtError.last("virStoragePoolGetName") }
-            return String(cString: text)
+            try LibvirtStrings.borrowed(virStoragePoolGetName(handle), "virStoragePoolGetName")
         }
     }
 
@@ -72,15 +71,13 @@ final class LibvirtStorageVolume {
 
     var name: String {
         get throws(LibvirtError) {
-            guard let text = virStorageVolGetName(handle) else { throw LibvirtError.last("virStorageVolGetName") }
-            return String(cString: text)
+            try LibvirtStrings.borrowed(virStorageVolGetName(handle), "virStorageVolGetName")
         }
     }
 
     var key: String {
         get throws(LibvirtError) {
-            guard let text = virStorageVolGetKey(handle) else { throw LibvirtError.last("virStorageVolGetKey") }
-            return String(cString: text)
+            try LibvirtStrings.borrowed(virStorageVolGetKey(handle), "virStorageVolGetKey")
         }
     }
 

@@ -1,8 +1,14 @@
 import CLibvirt
 import Foundation
 
-/// The two ways libvirt hands out strings, read once here.
+/// The ways libvirt hands out strings, read once here.
 enum LibvirtStrings {
+    /// A string the object keeps (`virDomainGetName`, `virStorageVolGetKey` ...): copied, not freed.
+    static func borrowed(_ text: UnsafePointer<CChar>?, _ operation: String) throws(LibvirtError) -> String {
+        guard let text else { throw LibvirtError.last(operation) }
+        return String(cString: text)
+    }
+
     /// A string libvirt allocated for the caller (`virDomainGetXMLDesc`, `virConnectGetHostname` ...):
     /// copied, then freed.
     static func owned(_ text: UnsafeMutablePointer<CChar>?, _ operation: String) throws(LibvirtError) -> String {
