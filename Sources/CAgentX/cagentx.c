@@ -66,6 +66,18 @@ static void route_logging(cagentx_log_fn log) {
     setenv("MIBS", "", 1);
 }
 
+// Debian's libnetsnmpagent carries the SMUX module (RFC 1227), and a master's
+// init_master_agent() opens its TCP listener -- port 199 on every address, as
+// net-snmp is built without --enable-local-smux -- unless "smux" is on the
+// list of modules not to initialise. The agent serves no SMUX peer, so it puts
+// it there before init_agent(), as snmpd's `-I -smux` does: no listener, and
+// no smuxpeer / smuxsocket keywords. It then opens only the sockets its
+// configuration names.
+static void exclude_smux(void) {
+    char modules[] = "-smux";   // add_to_init_list tokenises its argument in place
+    add_to_init_list(modules);
+}
+
 static int open_wake_pipe(void) {
     if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
         return -1;
@@ -90,6 +102,7 @@ int cagentx_init(const char *app, const char *agentx_socket, cagentx_log_fn log,
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    exclude_smux();
     if (init_agent(app) != 0)
         return -1;
     return open_wake_pipe();
@@ -114,6 +127,7 @@ int cagentx_init_master(const char *app, const char *listen, const char *persist
         netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
         netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
     }
+    exclude_smux();
     if (init_agent(app) != 0)
         return -1;
     // The access-control keywords of snmpd.conf (rocommunity, rouser, view,
