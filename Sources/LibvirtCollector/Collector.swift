@@ -1,23 +1,32 @@
-import CLibvirt
+import Dispatch
 import Foundation
 import Logging
+import Synchronization
 import VirtModel
 
-/// Polls libvirt on its own thread and hands each new snapshot to `publish`.
+/// Polls libvirt and hands each new snapshot to `publish`, from one thread only,
+/// in order.
 ///
-/// libvirt is only ever called from this thread, so a slow or stuck libvirt
-/// delays the next snapshot, never an SNMP answer. Between polls it waits for
-/// the interval, for a libvirt event (then it refreshes 100 ms later, so a burst
-/// of events costs one poll), or, while libvirt is unreachable, for the next
-/// reconnect attempt (1 s, 2 s, 4 s ... up to the poll interval).
-public final class Collector: @unchecked Sendable {
+/// Each poll runs on a thread of its own while the collector's thread waits for
+/// it until the poll deadline. A poll that overruns is abandoned: libvirt's client
+/// has no per-call timeout, so the call is left to finish on its thread (its
+/// result is thrown away) and the next poll opens a fresh connection, at once the
+/// first time. With libvirt's NOWAIT statistics that poll skips a domain whose
+/// QEMU holds the first call, so one stuck domain costs its own rows, not the
+/// host's. Only when the fresh connection overruns too is the host marked
+/// unresponsive. Abandoned polls are bounded (`PollCycle.abandonLimit`).
+///
+/// Between polls it waits for the interval, for a libvirt event (then it refreshes
+/// 100 ms later, so a burst of events costs one poll), or, while libvirt is
+/// unreachable, for the next reconnect attempt (1 s, 2 s, 4 s ... up to the interval).
+public final class Collector: Sendable {
     public struct Configuration: Sendable {
         /// nil: libvirt's default URI.
         public var uri: String?
         public var pollInterval: Duration
         /// Where row indexes are kept across restarts; nil keeps them in memory only.
         public var stateFolder: URL?
-        /// A poll still running after this long marks the served data unresponsive.
+        /// A poll still running after this long is abandoned.
         public var pollDeadline: Duration
 
         public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil,
@@ -32,202 +41,270 @@ public final class Collector: @unchecked Sendable {
     /// Events coalesced into one refresh within this window.
     static let debounce: Duration = .milliseconds(100)
 
-    /// Poll interval and deadline may change (SIGHUP): read and written under `wakeup`.
-    private var configuration: Configuration
+    /// Everything threads share, under one lock: the collector's thread, the poll
+    /// threads, libvirt's event thread and the caller's (update, stop).
+    private struct State {
+        var configuration: Configuration
+        var cycle = PollCycle()
+        /// The poller as the last poll that finished in time left it.
+        var source: any PollSource
+        /// What the running poll handed back, waiting for the collector's thread.
+        var finished: (generation: UInt64, snapshot: Snapshot, source: any PollSource)?
+        var stopping = false
+        var stopped = false
+        var refreshDue: ContinuousClock.Instant?
+        var connectionClosed = false
+        /// Domains whose definitions events reported changed since the last poll;
+        /// nil when an event named no domain (then every definition is read again).
+        var changedDomains: Set<String>? = []
+        /// When the collector's thread next looks, if nothing wakes it before.
+        var waitingUntil: ContinuousClock.Instant?
+    }
+
+    private let state: Mutex<State>
+    /// Signalled whenever `state` changes in a way the collector's thread waits for.
+    private let wake = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
     private let logger: Logger
     private let publish: @Sendable (Snapshot) -> Void
-    // The collector thread's own state.
-    private var poller: Poller
     private let indexFile: RowIndexFile?
-    private var savedIndexes: RowIndexRegistry
-    private var saveFailed = false
-    private var thread: Thread?
-    // Shared with other threads, guarded by `wakeup`.
-    private let wakeup = NSCondition()
-    private var stopping = false
-    private var finished = false
-    private var refreshDue: ContinuousClock.Instant?
-    private var connectionClosed = false
-    /// Domains whose definitions events reported changed since the last poll;
-    /// nil when an event named no domain (then every definition is read again).
-    private var changedDomains: Set<String>? = []
-    private var pollStarted: ContinuousClock.Instant?
-    private var lastPublished: Snapshot?
-    private var markedUnresponsive = false
 
-    public init(configuration: Configuration, logger: Logger,
-                publish: @escaping @Sendable (Snapshot) -> Void) {
-        self.configuration = configuration
+    public convenience init(configuration: Configuration, logger: Logger,
+                            publish: @escaping @Sendable (Snapshot) -> Void) {
+        let indexFile = configuration.stateFolder.map { RowIndexFile(folder: $0, logger: logger) }
+        let poller = Poller(uri: configuration.uri, logger: logger, indexes: indexFile?.load() ?? RowIndexRegistry())
+        self.init(configuration: configuration, source: poller, indexFile: indexFile, logger: logger, publish: publish)
+    }
+
+    /// With any source of snapshots: tests drive the loop with polls of their own.
+    init(configuration: Configuration, source: any PollSource, indexFile: RowIndexFile? = nil,
+         logger: Logger, publish: @escaping @Sendable (Snapshot) -> Void) {
+        self.state = Mutex(State(configuration: configuration, source: source))
+        self.indexFile = indexFile
         self.logger = logger
         self.publish = publish
-        self.indexFile = configuration.stateFolder.map { RowIndexFile(folder: $0, logger: logger) }
-        self.savedIndexes = indexFile?.load() ?? RowIndexRegistry()
-        self.poller = Poller(uri: configuration.uri, logger: logger, indexes: savedIndexes)
     }
 
     /// Starts polling: once at once, then every `pollInterval` and after every libvirt event.
     public func start() {
-        let eventsRunning = LibvirtEventLoop.start()
-        if !eventsRunning { logger.warning("libvirt's event loop did not start; changes show at the next poll") }
-        poller.sink = ChangeSink { [weak self] reason in self?.requestRefresh(reason) }
+        if !LibvirtEventLoop.start() { logger.warning("libvirt's event loop did not start; changes show at the next poll") }
+        let sink = ChangeSink { [weak self] reason in self?.requestRefresh(reason) }
+        state.withLock { $0.source.attach(sink) }
         let thread = Thread { [self] in loop() }
         thread.name = "virt-agentx collector"
-        self.thread = thread
         thread.start()
-        let watchdog = Thread { [self] in watch() }
-        watchdog.name = "virt-agentx poll watchdog"
-        watchdog.start()
     }
 
-    /// Asks the thread to finish and waits for it, but not longer than `limit`:
+    /// Asks the collector to finish and waits for it, but not longer than `limit`:
     /// a libvirt call that never returns must not keep the process from exiting.
     public func stop(waitingAtMost limit: Duration) {
-        let deadline = Date(timeIntervalSinceNow: limit.seconds)
-        wakeup.lock()
-        stopping = true
-        wakeup.broadcast()
-        while thread != nil && !finished && wakeup.wait(until: deadline) {}
-        wakeup.unlock()
+        let running = state.withLock { state in
+            state.stopping = true
+            return !state.stopped
+        }
+        wake.signal()
+        if running { _ = done.wait(timeout: .now() + limit.dispatchInterval) }
     }
 
-    /// New poll interval and deadline, from the next wait on.
+    /// New poll interval and deadline, from the next wait on (the deadline for the running poll too).
     public func update(pollInterval: Duration, pollDeadline: Duration) {
-        wakeup.lock()
-        configuration.pollInterval = pollInterval
-        configuration.pollDeadline = pollDeadline
-        wakeup.broadcast()
-        wakeup.unlock()
+        state.withLock { state in
+            state.configuration.pollInterval = pollInterval
+            state.configuration.pollDeadline = pollDeadline
+            state.cycle.change(deadline: pollDeadline)
+        }
+        wake.signal()
     }
-
 
     /// Called on libvirt's event thread: schedule a refresh soon, never call libvirt here.
     func requestRefresh(_ reason: ChangeReason) {
-        wakeup.lock()
-        defer { wakeup.unlock() }
-        switch reason {
-        case .connectionClosed: connectionClosed = true
-        case .domain(let uuid?): changedDomains?.insert(uuid)
-        case .domain(nil): changedDomains = nil
-        case .pool: break
+        state.withLock { state in
+            switch reason {
+            case .connectionClosed: state.connectionClosed = true
+            case .domain(let uuid?): state.changedDomains?.insert(uuid)
+            case .domain(nil): state.changedDomains = nil
+            case .pool: break
+            }
+            let due = ContinuousClock.now + Self.debounce
+            if state.refreshDue.map({ due < $0 }) ?? true { state.refreshDue = due }
         }
-        let due = ContinuousClock.now + Self.debounce
-        if refreshDue == nil || due < refreshDue! { refreshDue = due }
-        wakeup.broadcast()
+        wake.signal()
     }
 
+    /// The collector's thread: waits for each poll's turn, runs it, publishes what it gave.
     private func loop() {
         var lastPoll: ContinuousClock.Instant?
         var connected = true
-        while let dropConnection = waitForTurn(after: lastPoll, connected: connected) {
-            if dropConnection {
-                logger.warning("libvirt closed the connection; reconnecting")
-                poller.close()
-            }
-            setPollStarted(ContinuousClock.now)
-            let snapshot = poller.poll(changed: takeChangedDomains())
-            setPollStarted(nil, published: snapshot)
-            publish(snapshot)
-            saveIndexesIfChanged()
-            logger.debug("poll published", metadata: ResidentMemory.metadata)
+        var retryAtOnce = false
+        var lastPublished: Snapshot?
+        var savedIndexes = indexFile == nil ? nil : state.withLock { Optional($0.source.rowIndexes) }
+        var saveFailed = false
+        while let work = waitForTurn(after: retryAtOnce ? nil : lastPoll, connected: connected) {
+            let outcome = run(work)
             lastPoll = ContinuousClock.now
-            connected = snapshot.host.connection == .connected
+            switch outcome {
+            case .stopping:
+                break
+            case .finished(var snapshot):
+                stamp(&snapshot)
+                publish(snapshot)
+                lastPublished = snapshot
+                saveIndexes(state.withLock { $0.source.rowIndexes }, saved: &savedIndexes, failed: &saveFailed)
+                logger.debug("poll published", metadata: ResidentMemory.metadata)
+                connected = snapshot.host.connection.isAnswering
+                retryAtOnce = false
+            case .abandoned(let confirmed, let deadline):
+                // Logged once per freeze: later overruns of the same freeze only at debug.
+                let alreadyMarked = lastPublished?.host.connection == .unresponsive
+                logger.log(level: alreadyMarked ? .debug : .error, confirmed
+                    ? "libvirt has not answered for \(deadline) on a fresh connection either; serving the last data, marked unresponsive"
+                    : "a libvirt call has not returned for \(deadline); it is abandoned and the poll runs again on a fresh connection",
+                    metadata: ["uri": "\(lastPublished?.host.uri ?? "?")"])
+                if confirmed, var last = lastPublished, last.host.connection != .unresponsive {
+                    last.host.connection = .unresponsive
+                    stamp(&last)
+                    publish(last)
+                    lastPublished = last
+                }
+                retryAtOnce = !confirmed
+                connected = !confirmed
+            }
         }
-        poller.close()
-        wakeup.lock()
-        finished = true
-        wakeup.broadcast()
-        wakeup.unlock()
+        state.withLock { state in
+            state.source.close()
+            state.stopped = true
+        }
+        done.signal()
     }
 
-    private func takeChangedDomains() -> Set<String>? {
-        wakeup.lock()
-        defer { wakeup.unlock() }
-        let changed = changedDomains
-        changedDomains = []
-        return changed
+    /// A poll about to start: its generation and the poller it runs with.
+    private struct Work {
+        let generation: UInt64
+        let source: any PollSource
+        let changed: Set<String>?
+        let deadline: Duration
+    }
+
+    private enum Outcome {
+        case finished(Snapshot)
+        case abandoned(confirmed: Bool, deadline: Duration)
+        case stopping
+    }
+
+    private enum Step {
+        case wait(until: ContinuousClock.Instant)
+        case done(Outcome)
+    }
+
+    /// Runs one poll on a thread of its own and waits for it until its deadline.
+    private func run(_ work: Work) -> Outcome {
+        let thread = Thread { [self] in
+            var source = work.source
+            let snapshot = source.poll(changed: work.changed, deadline: work.deadline)
+            let completion = state.withLock { state in
+                let completion = state.cycle.finished(work.generation)
+                if completion == .publish { state.finished = (work.generation, snapshot, source) }
+                return completion
+            }
+            if completion == .discard { logger.notice("an abandoned libvirt call returned; its poll's data is discarded") }
+            wake.signal()
+        }
+        thread.name = "virt-agentx poll \(work.generation)"
+        thread.start()
+        while true {
+            let step = state.withLock { state -> Step in
+                if state.stopping { return .done(.stopping) }
+                if let finished = state.finished, finished.generation == work.generation {
+                    state.finished = nil
+                    state.source = finished.source
+                    return .done(.finished(finished.snapshot))
+                }
+                switch state.cycle.check(at: .now) {
+                case .runningUntil(let deadline):
+                    return .wait(until: deadline)
+                case .abandoned(let confirmed):
+                    // The poller as it was before this poll goes on, on a fresh connection.
+                    state.source.dropConnection()
+                    return .done(.abandoned(confirmed: confirmed, deadline: work.deadline))
+                case .idle:
+                    // Not reached: a poll's end and its hand-over happen under one lock.
+                    return .wait(until: .now + .milliseconds(10))
+                }
+            }
+            switch step {
+            case .wait(let until): _ = wake.wait(timeout: .now() + max(.zero, until - .now).dispatchInterval)
+            case .done(let outcome): return outcome
+            }
+        }
     }
 
     /// Sleeps until the next poll is due (the interval after the last one, or the
-    /// reconnect delay while disconnected; an interval changed meanwhile counts)
-    /// or an event's refresh; nil when stopping, else whether to drop the connection first.
-    private func waitForTurn(after lastPoll: ContinuousClock.Instant?, connected: Bool) -> Bool? {
-        let retry = reconnectDelay
-        wakeup.lock()
-        defer { wakeup.unlock() }
-        while !stopping {
-            let nextPoll = lastPoll.map { $0 + (connected ? configuration.pollInterval : min(retry, configuration.pollInterval)) }
-                ?? ContinuousClock.now
-            let due = refreshDue.map { min($0, nextPoll) } ?? nextPoll
-            let now = ContinuousClock.now
-            if now >= due {
-                refreshDue = nil
-                defer { connectionClosed = false }
-                return connectionClosed
+    /// reconnect delay while disconnected; an interval changed meanwhile counts), an
+    /// event's refresh, or, while too many polls are abandoned, until one returns.
+    /// nil when stopping.
+    private func waitForTurn(after lastPoll: ContinuousClock.Instant?, connected: Bool) -> Work? {
+        while true {
+            let step: Work?? = state.withLock { state in
+                if state.stopping { return .some(nil) }
+                let retry = Self.reconnectDelay(failures: state.source.consecutiveFailures)
+                let interval = state.configuration.pollInterval
+                let nextPoll = lastPoll.map { $0 + (connected ? interval : min(retry, interval)) } ?? .now
+                let due = state.refreshDue.map { min($0, nextPoll) } ?? nextPoll
+                guard state.cycle.canStart, ContinuousClock.now >= due else {
+                    state.waitingUntil = state.cycle.canStart ? due : nil
+                    return nil
+                }
+                state.refreshDue = nil
+                if state.connectionClosed {
+                    state.connectionClosed = false
+                    state.source.dropConnection()
+                    logger.warning("libvirt closed the connection; reconnecting")
+                }
+                let changed = state.changedDomains
+                state.changedDomains = []
+                let deadline = state.configuration.pollDeadline
+                let generation = state.cycle.start(at: .now, deadline: deadline)
+                return Work(generation: generation, source: state.source, changed: changed, deadline: deadline)
             }
-            _ = wakeup.wait(until: Date(timeIntervalSinceNow: (due - now).seconds))
+            if let step { return step }
+            let until = state.withLock { $0.waitingUntil }
+            if let until {
+                _ = wake.wait(timeout: .now() + max(.zero, until - .now).dispatchInterval)
+            } else {
+                wake.wait()
+            }
         }
-        return nil
     }
 
     /// 1 s after the first failure, doubling (the poll interval caps it).
-    private var reconnectDelay: Duration {
-        let failures = min(poller.consecutiveFailures, 16)
-        return .seconds(1 << max(0, failures - 1))
+    static func reconnectDelay(failures: Int) -> Duration {
+        .seconds(1 << max(0, min(failures, 16) - 1))
     }
 
-    private func setPollStarted(_ instant: ContinuousClock.Instant?, published: Snapshot? = nil) {
-        wakeup.lock()
-        pollStarted = instant
-        if let published {
-            lastPublished = published
-            markedUnresponsive = false
-        }
-        wakeup.unlock()
-    }
-
-    /// Marks the served data unresponsive while a poll overruns its deadline, so
-    /// a frozen libvirtd shows in virtHostConnectionStatus while SNMP keeps answering.
-    private func watch() {
-        while true {
-            Thread.sleep(forTimeInterval: 0.25)
-            wakeup.lock()
-            if finished || stopping {
-                wakeup.unlock()
-                return
-            }
-            var overdue: Snapshot?
-            if let started = pollStarted, !markedUnresponsive,
-               ContinuousClock.now - started > configuration.pollDeadline, var last = lastPublished {
-                last.host.connection = .unresponsive
-                overdue = last
-                markedUnresponsive = true
-            }
-            wakeup.unlock()
-            if let overdue {
-                logger.error("libvirt has not answered for \(configuration.pollDeadline); serving the last data, marked unresponsive",
-                             metadata: ["uri": "\(overdue.host.uri)"])
-                publish(overdue)
-            }
-        }
+    /// The abandoned calls, as the host scalars show them.
+    private func stamp(_ snapshot: inout Snapshot) {
+        let (now, total) = state.withLock { ($0.cycle.abandoned, $0.cycle.abandonedTotal) }
+        snapshot.host.abandonedCalls = UInt32(clamping: now)
+        snapshot.host.abandonedCallsTotal = UInt32(truncatingIfNeeded: total)
     }
 }
 
 extension Collector {
     /// Saves the row indexes when a poll assigned new ones; a folder that cannot
     /// be written costs persistence across restarts, never the agent.
-    private func saveIndexesIfChanged() {
-        guard let indexFile, poller.indexes != savedIndexes else { return }
+    private func saveIndexes(_ indexes: RowIndexRegistry, saved: inout RowIndexRegistry?, failed: inout Bool) {
+        guard let indexFile, indexes != saved else { return }
         do {
-            try indexFile.save(poller.indexes)
-            savedIndexes = poller.indexes
-            saveFailed = false
+            try indexFile.save(indexes)
+            saved = indexes
+            failed = false
         } catch {
-            if !saveFailed {
+            if !failed {
                 logger.warning("cannot save row indexes; they will not survive a restart",
                                metadata: ["file": "\(indexFile.url.path)", "error": "\(error)",
                                           "fix": "make the folder writable or choose another with --state-dir"])
             }
-            saveFailed = true
+            failed = true
         }
     }
 }

@@ -1,4 +1,3 @@
-import CLibvirt
 import VirtModel
 
 /// One domain's record of `virConnectGetAllDomainStats`, read by field name.
@@ -46,6 +45,14 @@ struct DomainStatistics {
         return (info, stats)
     }
 
+    /// libvirt left out what needs the domain's monitor (NOWAIT, while another call
+    /// holds its job): the record names disks (`block.count`) but none has counters.
+    /// Only meaningful for an active domain (a shut-off one's disks never have counters).
+    var skippedMonitor: Bool {
+        guard let fields, let count = fields.unsigned("block.count"), count > 0 else { return false }
+        return !(0..<count).contains { fields.unsigned("block.\($0).rd.reqs") != nil }
+    }
+
     /// CPU time of each vCPU (`vcpu.N.time`), nanoseconds; nil when the record has none.
     var vcpuTimes: [UInt64]? {
         guard let fields, let count = fields.unsigned("vcpu.current"), count > 0,
@@ -90,10 +97,5 @@ struct DomainFigures {
         self.maxMemoryKiB = maxMemoryKiB
         self.vcpus = vcpus
         self.maxVcpus = maxVcpus
-    }
-
-    init(_ info: virDomainInfo) {
-        self.init(cpuTime: UInt64(info.cpuTime), memoryKiB: UInt64(info.memory), maxMemoryKiB: UInt64(info.maxMem),
-                  vcpus: UInt32(info.nrVirtCpu), maxVcpus: UInt32(info.nrVirtCpu))
     }
 }

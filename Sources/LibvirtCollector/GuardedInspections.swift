@@ -181,11 +181,12 @@ private final class Job: Sendable {
     }
 }
 
-/// A thread that runs one job at a time until it is retired. A thread of its own,
-/// not a Dispatch queue: Dispatch's pool is bounded by the core count, and hung
-/// reads would starve the work behind them.
+/// A thread that runs jobs in the order given until it is retired. A thread of its
+/// own, not a Dispatch queue: Dispatch's pool is bounded by the core count, and hung
+/// reads would starve the work behind them. Jobs queue: a poll abandoned in libvirt
+/// may still hand over its batch while the current poll hands over its own.
 private final class Worker: Sendable {
-    private let pending = Mutex<(job: Job?, retired: Bool)>((nil, false))
+    private let pending = Mutex<(jobs: [Job], retired: Bool)>(([], false))
     private let wake = DispatchSemaphore(value: 0)
 
     init(owner: GuardedInspections) {
@@ -193,8 +194,7 @@ private final class Worker: Sendable {
             while true {
                 wake.wait()
                 let job = pending.withLock { pending in
-                    defer { pending.job = nil }
-                    return pending.job
+                    pending.jobs.isEmpty ? nil : pending.jobs.removeFirst()
                 }
                 if let job { owner?.perform(job) { !pending.withLock { $0.retired } } }
                 // Retired while it ran (it hung) or while idle: end the thread.
@@ -204,7 +204,7 @@ private final class Worker: Sendable {
     }
 
     func run(_ job: Job) {
-        pending.withLock { $0.job = job }
+        pending.withLock { $0.jobs.append(job) }
         wake.signal()
     }
 

@@ -9,7 +9,9 @@ extension Poller {
     /// The domain's disks with sizes and counters, and libvirt's `<backingStore>`
     /// chain of each for the drift column once the chains are inspected.
     /// A device libvirt cannot report on keeps zeros: one odd disk must not cost the poll.
-    mutating func disks(of reading: DomainReading) -> [(disk: Disk, backingStore: [String]?)] {
+    /// A domain libvirt skipped keeps its disks' last sizes and counters, and is not
+    /// asked per disk (that would wait on the job its stuck call holds).
+    mutating func disks(of reading: DomainReading, last: [DiskKey: Disk] = [:]) -> [(disk: Disk, backingStore: [String]?)] {
         reading.definition.disks.compactMap { definition in
             guard !definition.target.isEmpty else { return nil }
             let uuid = reading.domain.uuid
@@ -18,7 +20,11 @@ extension Poller {
                 target: definition.target, bus: definition.bus, device: Disk.Device(xml: definition.device),
                 sourceKind: definition.source.isEmpty ? .none : Disk.SourceKind(xml: definition.type),
                 source: definition.source, driverFormat: definition.driverType, readOnly: definition.readOnly)
-            if let bulk = reading.statistics.block(definition.target) {
+            if reading.isSkipped {
+                if let previous = last[DiskKey(domain: reading.domain.index, target: definition.target)] {
+                    (disk.blockInfo, disk.stats) = (previous.blockInfo, previous.stats)
+                }
+            } else if let bulk = reading.statistics.block(definition.target) {
                 (disk.blockInfo, disk.stats) = bulk
             } else {
                 do {

@@ -1,4 +1,3 @@
-import CLibvirt
 import ImageInspector
 import Logging
 import VirtModel

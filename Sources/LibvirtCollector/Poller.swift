@@ -1,12 +1,12 @@
-import CLibvirt
 import Foundation
 import ImageInspector
 import Logging
 import VirtModel
 
 /// One libvirt connection and the state that outlives a single poll: the row
-/// indexes, the inspection cache and the last good snapshot. Used from one thread only.
-struct Poller {
+/// indexes, the inspection cache and the last good snapshot. A value the collector
+/// copies into each poll's thread; one copy is used by one thread at a time.
+struct Poller: PollSource {
     private let uri: String?
     let logger: Logger
     private var connection: LibvirtConnection?
@@ -18,7 +18,9 @@ struct Poller {
     /// How long one image's inspection may take before its row is served stale.
     static let inspectionDeadline: Duration = .seconds(5)
     /// Where the connection reports libvirt's events; set before the first poll.
-    var sink: ChangeSink?
+    private var sink: ChangeSink?
+    /// How long a domain's monitor may stay busy before the domain is unresponsive (the poll deadline).
+    private var monitorDeadline: Duration = .seconds(20)
     /// Polls failed in a row (0 after a success): paces reconnect attempts.
     private(set) var consecutiveFailures = 0
     /// Parsed domain XML by UUID, kept between polls: a definition changes only
@@ -49,8 +51,9 @@ struct Poller {
     /// A fresh snapshot; on failure, the last good one marked disconnected.
     /// `changed`: UUIDs of domains libvirt's events reported changed since the last
     /// poll, nil when an event named none (every definition is then read again).
-    mutating func poll(changed: Set<String>? = []) -> Snapshot {
+    mutating func poll(changed: Set<String>? = [], deadline: Duration = .seconds(20)) -> Snapshot {
         let started = ContinuousClock.now
+        monitorDeadline = deadline
         polls += 1
         if let changed {
             for uuid in changed { definitions[uuid] = nil }
@@ -63,7 +66,7 @@ struct Poller {
             inspections.forgetUnseen()
             snapshot.host.lastPoll = Date()
             snapshot.host.lastPollMilliseconds = UInt32(clamping: (ContinuousClock.now - started).milliseconds)
-            if last.host.connection != .connected {
+            if !last.host.connection.isAnswering {
                 logger.info("connected to libvirt", metadata: ["uri": "\(snapshot.host.uri)"])
             }
             last = snapshot
@@ -82,6 +85,9 @@ struct Poller {
     }
 
     mutating func close() { connection = nil }
+    mutating func dropConnection() { connection = nil }
+    mutating func attach(_ sink: ChangeSink) { self.sink = sink }
+    var rowIndexes: RowIndexRegistry { indexes }
 
     private mutating func connect() throws(LibvirtError) -> LibvirtConnection {
         if let connection { return connection }
@@ -105,9 +111,7 @@ struct Poller {
             host.hostname = try connection.hostname
             connectionFacts = host
         }
-        let node = try connection.nodeInfo
-        host.cpus = node.cpus
-        host.memoryKiB = UInt64(node.memory)
+        (host.cpus, host.memoryKiB) = try connection.nodeInfo
         host.connection = .connected
 
         // Pools first: volume disks name their image by pool and volume.
@@ -127,8 +131,9 @@ struct Poller {
         }
         // Two listings instead of two calls per domain; nil where a driver cannot filter.
         // Transient domains are the few, so persistence is read from their listing.
-        let autostart = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_AUTOSTART)
-        let transient = try? connection.domainUUIDs(VIR_CONNECT_LIST_DOMAINS_TRANSIENT)
+        let autostart = try? connection.domainUUIDs(.autostart)
+        let transient = try? connection.domainUUIDs(.transient)
+        let before = Dictionary(last.domains.map { ($0.uuid, $0) }) { a, _ in a }
         var readings: [DomainReading] = []
         var seen = Set<String>()
         for (handle, statistics) in domains {
@@ -137,7 +142,8 @@ struct Poller {
                 seen.insert(uuid)
                 readings.append(try DomainReading(
                     handle, uuid: uuid, definition: try definition(of: handle, uuid: uuid), statistics: statistics,
-                    autostart: autostart.map { $0.contains(uuid) }, persistent: transient.map { !$0.contains(uuid) }))
+                    autostart: autostart.map { $0.contains(uuid) }, persistent: transient.map { !$0.contains(uuid) },
+                    monitorDeadline: monitorDeadline, before: before[uuid]))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
@@ -147,9 +153,10 @@ struct Poller {
         // name order so a fresh agent numbers the same world the same way.
         readings.sort { $0.domain.name < $1.domain.name }
         var disks: [(disk: Disk, backingStore: [String]?)] = [], interfaces: [Interface] = []
+        let lastDisks = Dictionary(last.disks.map { (DiskKey(domain: $0.domainIndex, target: $0.target), $0) }) { a, _ in a }
         for position in readings.indices {
             readings[position].domain.index = indexes.domains.index(for: readings[position].domain.uuid)
-            disks += self.disks(of: readings[position])
+            disks += self.disks(of: readings[position], last: lastDisks)
             interfaces += self.interfaces(of: readings[position])
         }
         let prefetched = prefetch.map { Dictionary(zip($0.keys, inspections.finish($0))) { a, _ in a } } ?? [:]
@@ -162,6 +169,7 @@ struct Poller {
                 definition.affinity(ofVCPU: $0, hostCPUs: Int(host.cpus))
             }
         }
+        if readings.contains(where: { $0.domain.dataStatus == .unresponsive }) { host.connection = .degraded }
         var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks.map(\.disk),
                                 interfaces: interfaces, pools: pools)
         snapshot.host.unhealthyChains = snapshot.unhealthyChainCount
@@ -177,6 +185,9 @@ extension Poller {
         let before = Dictionary(last.domains.map { ($0.uuid, $0) }) { a, _ in a }
         for position in readings.indices {
             let uuid = readings[position].domain.uuid
+            // Statistics read now are as old as the poll; skipped ones keep their time.
+            readings[position].domain.dataTime = readings[position].domain.dataStatus == .fresh
+                ? now : before[uuid]?.dataTime
             guard readings[position].isActive else { continue }
             readings[position].domain.activeSince = before[uuid]?.activeSince ?? now
         }
@@ -207,14 +218,17 @@ extension Poller {
         if let cached = definitions[uuid], cached.id == id, polls - cached.poll < Self.definitionLifetime {
             return cached.definition
         }
+        let xml = try handle.xml
         let definition: DomainDefinition
         do {
-            definition = try DomainDefinition(xml: try handle.xml)
-        } catch let error as LibvirtError {
-            throw error
+            definition = try DomainDefinition(xml: xml)
         } catch {
-            throw LibvirtError(operation: "to read the XML of domain \((try? handle.name) ?? "?")",
-                               message: "\(error)", code: 0)
+            // One unreadable document costs that domain's devices, not the poll: the
+            // domain is served from what its statistics say.
+            logger.warning("libvirt's XML of a domain is malformed; its disks and interfaces are not served",
+                           metadata: ["domain": "\((try? handle.name) ?? uuid)", "error": "\(error)",
+                                      "fix": "check the definition with virsh dumpxml"])
+            definition = DomainDefinition()
         }
         definitions[uuid] = CachedDefinition(id: id, definition: definition, poll: polls)
         definitionsRead += 1
@@ -231,14 +245,16 @@ struct DomainReading {
     let statistics: DomainStatistics
 
     /// `autostart` and `persistent` from the listings, nil to ask the domain.
+    /// `before`: the domain as the last poll served it, for what libvirt skipped this time.
     init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics: TypedParameters?,
-         autostart: Bool?, persistent: Bool?) throws(LibvirtError) {
+         autostart: Bool?, persistent: Bool?, monitorDeadline: Duration, before: Domain?) throws(LibvirtError) {
         self.handle = handle
         self.definition = definition
         self.statistics = DomainStatistics(statistics)
+        let dataStatus = Self.dataStatus(handle, self.statistics, monitorDeadline: monitorDeadline)
         // Per-domain calls only for what the bulk statistics did not carry.
         let (state, reason) = if let bulk = self.statistics.state { bulk } else { try handle.state }
-        let figures = if let bulk = self.statistics.figures { bulk } else { DomainFigures(try handle.info) }
+        let figures = if let bulk = self.statistics.figures { bulk } else { try handle.figures }
         let isAutostart = if let autostart { autostart } else { try handle.autostart }
         // Per-vCPU times: from the bulk record, else asked of a running domain.
         let vcpuTimes: [UInt64] = if let bulk = self.statistics.vcpuTimes { bulk }
@@ -254,7 +270,24 @@ struct DomainReading {
             autostart: isAutostart, persistent: isPersistent,
             osType: definition.osType)
         domain.vcpuTimesNanoseconds = vcpuTimes
+        domain.dataStatus = dataStatus
     }
+
+    /// Fresh unless libvirt skipped the domain's monitor figures (NOWAIT: another
+    /// call holds its job); then unresponsive once its monitor has been busy, or
+    /// failed, for longer than the deadline, and stale before that.
+    static func dataStatus(_ handle: LibvirtDomain, _ statistics: DomainStatistics,
+                           monitorDeadline: Duration) -> DataStatus {
+        guard handle.id >= 0, statistics.skippedMonitor else { return .fresh }
+        switch handle.control {
+        case .occupied(let busy)?, .job(let busy)?: return busy >= monitorDeadline ? .unresponsive : .stale
+        case .error?: return .unresponsive
+        case .ok?, nil: return .stale
+        }
+    }
+
+    /// Still served from the last poll (its disks' sizes and counters too).
+    var isSkipped: Bool { domain.dataStatus != .fresh }
 
     var isActive: Bool { domain.id >= 0 }
 }
@@ -264,4 +297,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// A disk of the last snapshot, by domain row and target.
+struct DiskKey: Hashable {
+    var domain: UInt32
+    var target: String
 }

@@ -18,12 +18,15 @@ public struct NotificationKinds: OptionSet, Sendable {
     public static let poolState = NotificationKinds(rawValue: 1 << 2)
     public static let poolFull = NotificationKinds(rawValue: 1 << 3)
     public static let connection = NotificationKinds(rawValue: 1 << 4)
-    public static let all: NotificationKinds = [.domainState, .chainHealth, .poolState, .poolFull, .connection]
+    /// A domain's statistics stop coming (its QEMU does not answer) or come again.
+    public static let domainResponse = NotificationKinds(rawValue: 1 << 5)
+    public static let all: NotificationKinds = [.domainState, .chainHealth, .poolState, .poolFull, .connection,
+                                                .domainResponse]
 
-    /// The names options use: domain-state, chain-health, pool-state, pool-full, connection.
+    /// The names options use: domain-state, chain-health, pool-state, pool-full, connection, domain-response.
     public static let names: [String: NotificationKinds] = [
         "domain-state": .domainState, "chain-health": .chainHealth, "pool-state": .poolState,
-        "pool-full": .poolFull, "connection": .connection,
+        "pool-full": .poolFull, "connection": .connection, "domain-response": .domainResponse,
     ]
 }
 
@@ -46,8 +49,9 @@ extension VirtAgentxMIB {
         var result: [Notification] = []
         if kinds.contains(.connection) { result += connectionChanges(old, new) }
         // Rows only change meaningfully while connected: a lost connection keeps the old data.
-        guard new.host.connection == .connected, old.host.lastPoll != nil else { return result }
+        guard new.host.connection.isAnswering, old.host.lastPoll != nil else { return result }
         if kinds.contains(.domainState) { result += domainStateChanges(old, new) }
+        if kinds.contains(.domainResponse) { result += domainResponseChanges(old, new) }
         if kinds.contains(.chainHealth) { result += chainHealthChanges(old, new) }
         if kinds.contains(.poolState) || kinds.contains(.poolFull) {
             result += poolChanges(old, new, kinds: kinds, fullPercent: poolFullPercent)
@@ -60,7 +64,7 @@ extension VirtAgentxMIB {
     }
 
     private static func connectionChanges(_ old: Snapshot, _ new: Snapshot) -> [Notification] {
-        let wasUp = old.host.connection == .connected, isUp = new.host.connection == .connected
+        let wasUp = old.host.connection.isAnswering, isUp = new.host.connection.isAnswering
         // "Restored" only after a loss: the first connection of a fresh agent is not news.
         guard wasUp != isUp, wasUp || old.host.connection != .connecting else { return [] }
         return [Notification(oid: notificationsRoot.appending(isUp ? 6 : 5), varbinds: [
@@ -79,6 +83,23 @@ extension VirtAgentxMIB {
                 cell(domainTable, 3, index, .string(domain.uuid)),
                 cell(domainTable, 4, index, .integer(domain.state.rawValue)),
                 cell(domainTable, 5, index, .integer(domain.stateReason)),
+            ])
+        }
+    }
+
+    /// virtDomainUnresponsive when a domain becomes unresponsive, virtDomainResponsive
+    /// when its statistics come again (a stale domain is neither: libvirt answered for it).
+    private static func domainResponseChanges(_ old: Snapshot, _ new: Snapshot) -> [Notification] {
+        let before = Dictionary(old.domains.map { ($0.index, $0.dataStatus) }) { a, _ in a }
+        return new.domains.compactMap { domain in
+            guard let previous = before[domain.index] else { return nil }
+            let wasStuck = previous == .unresponsive, isStuck = domain.dataStatus == .unresponsive
+            guard wasStuck != isStuck else { return nil }
+            let index = [domain.index]
+            return Notification(oid: notificationsRoot.appending(isStuck ? 7 : 8), varbinds: [
+                cell(domainTable, 2, index, .string(domain.name)),
+                cell(domainTable, 3, index, .string(domain.uuid)),
+                cell(domainTable, 16, index, .integer(domain.dataStatus.rawValue)),
             ])
         }
     }

@@ -7,6 +7,7 @@ public enum Syntax: Sendable, Equatable {
     case enumeration([(name: String, value: Int32)])
     case unsigned32
     case gauge32
+    case counter32
     case counter64
     case displayString
     case dateAndTime
@@ -20,7 +21,7 @@ public enum Syntax: Sendable, Equatable {
 
     public static func == (a: Syntax, b: Syntax) -> Bool {
         switch (a, b) {
-        case (.integer32, .integer32), (.unsigned32, .unsigned32), (.gauge32, .gauge32),
+        case (.integer32, .integer32), (.unsigned32, .unsigned32), (.gauge32, .gauge32), (.counter32, .counter32),
              (.counter64, .counter64), (.displayString, .displayString),
              (.dateAndTime, .dateAndTime), (.truthValue, .truthValue), (.macAddress, .macAddress),
              (.timeTicks, .timeTicks), (.objectIdentifier, .objectIdentifier), (.octetString, .octetString):

@@ -7,6 +7,9 @@ enum Syntaxes {
         "VirtConnectionStatus",
         .enumeration(ConnectionStatus.allCases.map { ($0.name, $0.rawValue) }))
 
+    static let dataStatus = Syntax.textualConvention(
+        "VirtDataStatus", .enumeration(DataStatus.allCases.map { ($0.name, $0.rawValue) }))
+
     static let domainState = Syntax.textualConvention(
         "VirtDomainRunState",
         .enumeration(DomainState.allCases.map { ("\($0)", $0.rawValue) }))

@@ -51,7 +51,7 @@ extension VMMIB {
     /// What changed between two snapshots, as VM-MIB notifications.
     public static func notifications(from old: Snapshot?, to new: Snapshot, policy: VMNotificationPolicy) -> [Notification] {
         guard policy.mode != .off, let old, old.host.lastPoll != nil,
-              new.host.connection == .connected, old.host.connection == .connected else { return [] }
+              new.host.connection.isAnswering, old.host.connection.isAnswering else { return [] }
         let before = Dictionary(old.domains.map { ($0.uuid, $0) }) { a, _ in a }
         let now = Set(new.domains.map(\.uuid))
         // (notification number, the domain as it is now, or as it was when deleted)

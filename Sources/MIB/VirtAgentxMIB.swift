@@ -37,6 +37,11 @@ public enum VirtAgentxMIB {
         Scalar("virtHostDiskCount", 14, .gauge32) { .gauge(saturating: UInt64($0.disks.count)) },
         Scalar("virtHostUnhealthyChainCount", 15, .gauge32) { .gauge32($0.host.unhealthyChains) },
         Scalar("virtHostDataAge", 16, .unsigned32) { _ in .gauge32(UInt32.max) },   // live: see `view(of:)`
+        Scalar("virtHostAbandonedCalls", 17, .gauge32) { .gauge32($0.host.abandonedCalls) },
+        Scalar("virtHostAbandonedCallsTotal", 18, .counter32) { .counter32($0.host.abandonedCallsTotal) },
+        Scalar("virtHostUnresponsiveDomainCount", 19, .gauge32) {
+            .gauge(saturating: UInt64($0.domains.count { $0.dataStatus == .unresponsive }))
+        },
     ]
 
     public static let domainTable = Table<Domain>(
@@ -58,7 +63,12 @@ public enum VirtAgentxMIB {
             Column("virtDomainAutostart", 13, .truthValue) { .truthValue($0.autostart) },
             Column("virtDomainPersistent", 14, .truthValue) { .truthValue($0.persistent) },
             Column("virtDomainOSType", 15, .displayString) { .string($0.osType) },
+            Column("virtDomainDataStatus", 16, Syntaxes.dataStatus) { .integer($0.dataStatus.rawValue) },
+            Column("virtDomainDataAge", 17, .unsigned32) { _ in .gauge32(UInt32.max) },   // live: see `parts(of:)`
         ])
+
+    /// virtDomainDataAge's column number.
+    static let domainDataAgeColumn: UInt32 = 17
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
@@ -91,13 +101,17 @@ public enum VirtAgentxMIB {
     /// The module's scalar cells, tables and live cells (the data's age) for `snapshot`.
     static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
                                                   live: [OID: @Sendable () -> SNMPValue]) {
-        (hostScalars.map { MIBView.Cell(oid: hostRoot.appending($0.subID, 0), value: $0.value(snapshot)) },
-         tables.map { $0.cells(of: snapshot, under: objectsRoot) },
-         [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)])
+        var live = [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)]
+        let ageColumn = objectsRoot.appending(domainTable.subID, 1, domainDataAgeColumn)
+        for domain in snapshot.domains {
+            live[ageColumn.appending(domain.index)] = dataAge(since: domain.dataTime)
+        }
+        return (hostScalars.map { MIBView.Cell(oid: hostRoot.appending($0.subID, 0), value: $0.value(snapshot)) },
+                tables.map { $0.cells(of: snapshot, under: objectsRoot) }, live)
     }
 
-    /// virtHostDataAge: whole seconds since the last successful poll, at the time of the
-    /// request; 4294967295 until a poll has succeeded.
+    /// virtHostDataAge and virtDomainDataAge: whole seconds since the data was read, at
+    /// the time of the request; 4294967295 until it has been.
     static func dataAge(since lastPoll: Date?) -> @Sendable () -> SNMPValue {
         guard let lastPoll else { return { .gauge32(UInt32.max) } }
         return { .gauge32(UInt32(clamping: Int64(max(0, Date().timeIntervalSince(lastPoll))))) }

@@ -29,6 +29,11 @@ public struct Domain: Sendable, Equatable {
     public var vcpuTimesNanoseconds: [UInt64] = []
     /// For each vCPU (up to the maximum), whether it may run on each host CPU.
     public var vcpuAffinity: [[Bool]] = []
+    /// Whether this poll had the domain's statistics, and since when they are the ones served.
+    public var dataStatus: DataStatus = .fresh
+    /// When the statistics served were read (nil before a poll has); older than the
+    /// poll's own time while the domain is stale or unresponsive.
+    public var dataTime: Date?
 
     public init(index: UInt32, name: String, uuid: String, state: DomainState, stateReason: Int32,
                 id: Int32, vcpus: UInt32, maxVcpus: UInt32, memoryKiB: UInt64, maxMemoryKiB: UInt64,
@@ -51,4 +56,18 @@ public struct Domain: Sendable, Equatable {
 
     /// The reason as `virsh domstate --reason` words it.
     public var stateReasonText: String { state.reasonText(stateReason) }
+}
+
+/// How current one domain's statistics are.
+public enum DataStatus: Int32, Sendable, CaseIterable {
+    /// Read by the last poll.
+    case fresh = 1
+    /// libvirt skipped the domain's statistics this poll (another job held it): the
+    /// last values are served.
+    case stale = 2
+    /// The domain's QEMU monitor has not answered for longer than the poll deadline
+    /// (a stopped or wedged QEMU): the last values are served until it answers.
+    case unresponsive = 3
+
+    public var name: String { "\(self)" }
 }

@@ -25,6 +25,10 @@ public struct Host: Sendable, Equatable {
     public var bootTime: Date?
     /// When a domain last appeared or disappeared (nil: none since the agent started).
     public var domainsChangedAt: Date?
+    /// libvirt calls given up on after the poll deadline and still running (each
+    /// holds a thread and a connection until libvirt returns), and how many ever were.
+    public var abandonedCalls: UInt32 = 0
+    public var abandonedCallsTotal: UInt32 = 0
 
     public init(uri: String) {
         self.uri = uri
@@ -39,9 +43,15 @@ public enum ConnectionStatus: Int32, Sendable, CaseIterable {
     case disconnected = 2
     /// No attempt has finished yet (agent just started).
     case connecting = 3
-    /// A poll has overrun its deadline (frozen libvirtd, hung storage): the data
-    /// served is the last good poll's.
+    /// Polls have overrun their deadline (libvirtd itself is not answering): the
+    /// data served is the last good poll's.
     case unresponsive = 4
+    /// libvirt answers, but some domains do not (a wedged or stopped QEMU monitor):
+    /// their rows keep their last values, marked unresponsive; every other row is fresh.
+    case degraded = 5
+
+    /// libvirt answered the last poll: rows are current (all, or all but the marked ones).
+    public var isAnswering: Bool { self == .connected || self == .degraded }
 
     public var name: String {
         switch self {
@@ -49,6 +59,7 @@ public enum ConnectionStatus: Int32, Sendable, CaseIterable {
         case .disconnected: "disconnected"
         case .connecting: "connecting"
         case .unresponsive: "unresponsive"
+        case .degraded: "degraded"
         }
     }
 }

@@ -19,7 +19,7 @@ struct AgentSettings: Sendable, Equatable {
     /// The keywords of virt-agentx.conf, with their usage (net-snmp prints it for `-H`).
     static let keywords: [(keyword: String, usage: String)] = [
         ("connect", "URI"), ("pollInterval", "SECONDS"), ("pollDeadline", "SECONDS"),
-        ("stateDir", "FOLDER | none"), ("noNotify", "domain-state | chain-health | pool-state | pool-full | connection"),
+        ("stateDir", "FOLDER | none"), ("noNotify", "domain-state | chain-health | pool-state | pool-full | connection | domain-response"),
         ("poolFullThreshold", "PERCENT"), ("vmNotifications", "per-vm | bulk | off"),
         ("sysContact", "TEXT"), ("sysLocation", "TEXT"),
     ]

@@ -77,7 +77,7 @@ struct CheckOptions: ParsableArguments {
         case .success(let read): reading = read
         case .failure(let error): finish(PluginOutput(service: service, status: .unknown, summary: error.description))
         }
-        if let status = reading.connectionStatus, status != .connected {
+        if let status = reading.connectionStatus, !status.isAnswering {
             finish(PluginOutput(service: service, status: .unknown,
                                 summary: "\(source.sourceName) has no libvirt connection (\(status.name)): its tables are not current; see 'check agent'"))
         }

@@ -42,13 +42,15 @@ struct CheckAgent: ParsableCommand {
 
         let connectionStatus: PluginStatus = switch connection {
         case .connected: .ok
-        case .connecting: .warning
+        case .connecting, .degraded: .warning
         case .disconnected, .unresponsive, nil: .critical
         }
         let neverPolled = age == Int64(UInt32.max)
         let ageStatus = neverPolled ? PluginStatus.warning : status(of: Double(age), warning: warning, critical: critical)
         let ageText = neverPolled ? "no poll has succeeded yet" : "data \(age) s old"
-        let summary = "libvirt \(connection?.name ?? "status unknown") (\(uri)), \(ageText), \(domains) domains, last poll \(pollMilliseconds) ms"
+        let unresponsive = reading.scalar("virtHostUnresponsiveDomainCount")?.number ?? 0
+        let stuckText = unresponsive > 0 ? " (\(unresponsive) unresponsive, served with their last values)" : ""
+        let summary = "libvirt \(connection?.name ?? "status unknown") (\(uri)), \(ageText), \(domains) domains\(stuckText), last poll \(pollMilliseconds) ms"
         options.finish(PluginOutput(
             service: service, status: max(connectionStatus, ageStatus), summary: summary,
             performance: neverPolled ? [] : [

@@ -64,7 +64,7 @@ struct Run: ParsableCommand {
     var noState = false
 
     @Option(name: .customLong("no-notify"),
-            help: ArgumentHelp("A notification kind not to send: domain-state, chain-health, pool-state, pool-full or connection (repeatable).",
+            help: ArgumentHelp("A notification kind not to send: domain-state, chain-health, pool-state, pool-full, connection or domain-response (repeatable).",
                                valueName: "kind"))
     var disabledNotifications: [String] = []
 

@@ -35,7 +35,8 @@ struct ShowView {
         var table = TextTable(["Host", ""])
         table.append(["Name", TextTable.Cell(text("virtHostName"))])
         table.append(["Hypervisor", TextTable.Cell("\(text("virtHostHypervisorType")) \(text("virtHostHypervisorVersion")), libvirt \(text("virtHostLibvirtVersion"))")])
-        table.append(["libvirt", TextTable.Cell("\(text("virtHostURI")): \(connection?.name ?? "?")", connection == .connected ? .good : .critical)])
+        table.append(["libvirt", TextTable.Cell("\(text("virtHostURI")): \(connection?.name ?? "?")",
+                                                   connection == .connected ? .good : connection == .degraded ? .warning : .critical)])
         table.append(["Data age", TextTable.Cell(age == Int64(UInt32.max) ? "no poll yet" : "\(age) s (last poll took \(number("virtHostLastPollDuration")) ms)")])
         table.append(["CPUs, memory", TextTable.Cell("\(number("virtHostCpuCount")), \(Self.size(number("virtHostMemory") * 1024))")])
         table.append(["Domains", TextTable.Cell("\(number("virtHostDomainCount")) with \(number("virtHostDiskCount")) disks")])
@@ -46,7 +47,7 @@ struct ShowView {
     }
 
     private func domains() -> TextTable {
-        var table = TextTable([">#", "Name", "State", "Reason", ">vCPUs", ">Memory", ">CPU time", "Autostart"])
+        var table = TextTable([">#", "Name", "State", "Reason", ">vCPUs", ">Memory", ">CPU time", "Autostart", "Data"])
         for row in reading.rows(of: "virtDomainTable") {
             let state = row["virtDomainState"]?.domainState
             let style: TextTable.Style = switch state {
@@ -60,9 +61,22 @@ struct ShowView {
                           TextTable.Cell("\(row["virtDomainVcpus"]?.number ?? 0)"),
                           TextTable.Cell(Self.size((row["virtDomainMemory"]?.number ?? 0) * 1024)),
                           TextTable.Cell(Self.duration(nanoseconds: row["virtDomainCpuTime"]?.number ?? 0)),
-                          TextTable.Cell(row["virtDomainAutostart"]?.number == 1 ? "yes" : "no")])
+                          TextTable.Cell(row["virtDomainAutostart"]?.number == 1 ? "yes" : "no"),
+                          Self.dataCell(status: row["virtDomainDataStatus"]?.number, age: row["virtDomainDataAge"]?.number)])
         }
         return table
+    }
+
+    /// "fresh", or how old the values served are and why.
+    static func dataCell(status: Int64?, age: Int64?) -> TextTable.Cell {
+        let status = status.flatMap { Int32(exactly: $0) }.flatMap(DataStatus.init(rawValue:))
+        let ageText = age.map { $0 == Int64(UInt32.max) ? "" : " \($0) s" } ?? ""
+        return switch status {
+        case .fresh: TextTable.Cell("fresh", .good)
+        case .stale: TextTable.Cell("stale" + ageText, .warning)
+        case .unresponsive: TextTable.Cell("unresponsive" + ageText, .critical)
+        case nil: TextTable.Cell("?")
+        }
     }
 
     private func disks() -> TextTable {

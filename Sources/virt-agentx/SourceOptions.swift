@@ -123,7 +123,7 @@ struct SourceOptions: ParsableArguments {
             var logger = Logger(label: "virt-agentx.local")
             logger.logLevel = .critical
             let snapshot = Collector.snapshot(uri: uri, logger: logger)
-            guard snapshot.host.connection == .connected else { throw .libvirtUnreachable(uri: uri) }
+            guard snapshot.host.connection.isAnswering else { throw .libvirtUnreachable(uri: uri) }
             return MIBReading(view: VirtAgentxMIB.view(of: snapshot))
         }
         let reading: MIBReading

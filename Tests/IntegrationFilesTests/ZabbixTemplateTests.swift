@@ -54,7 +54,7 @@ struct ZabbixTemplateTests {
     @Test func ratesAreComputedFromCountersOnly() throws {
         for reading in try ZabbixExport.load().readings() where reading.kind != .discovery {
             guard let object = reading.object, let syntax = object.syntax else { continue }
-            let isCounter = syntax == .counter64
+            let isCounter = syntax == .counter64 || syntax == .counter32
             #expect(reading.itemDefinition!.isRate == isCounter,
                     isCounter ? "\(reading.item): counter \(object.name) needs a change-per-second step"
                               : "\(reading.item): \(object.name) is not a counter, it must not be turned into a rate")
@@ -155,7 +155,7 @@ private func allowedValueTypes(_ syntax: Syntax, producesFractions: Bool) -> Set
         ["UNSIGNED"]                 // value maps match whole numbers
     case .integer32:
         ["FLOAT"]                    // may be negative, which UNSIGNED rejects
-    case .unsigned32, .gauge32, .counter64:
+    case .unsigned32, .gauge32, .counter32, .counter64:
         producesFractions ? ["FLOAT"] : ["UNSIGNED"]
     case .textualConvention(_, let base):
         allowedValueTypes(base, producesFractions: producesFractions)

@@ -96,6 +96,7 @@ struct SmidumpModule {
         case .integer32: "Integer32"
         case .unsigned32: "Unsigned32"
         case .gauge32: "Gauge32"
+        case .counter32: "Counter32"
         case .counter64: "Counter64"
         case .displayString: "DisplayString"
         case .dateAndTime: "DateAndTime"

@@ -1,9 +1,14 @@
 import CLibvirt
 import Foundation
 
-/// A read-only libvirt connection that closes itself. Not thread-safe: used
-/// only from the collector's thread.
-final class LibvirtConnection {
+/// A read-only libvirt connection that closes itself.
+///
+/// `@unchecked Sendable`: it holds only the `virConnectPtr` and the event
+/// registrations made in `init` and undone in `deinit`. libvirt's API is safe to
+/// call on one connection from several threads at once, and a poll that was
+/// abandoned may still be inside a call on its own thread when the collector has
+/// moved to a fresh connection: the last reference, wherever it is, closes it.
+final class LibvirtConnection: @unchecked Sendable {
     private let handle: virConnectPtr
     private let events: EventRegistrations?
 
@@ -11,7 +16,7 @@ final class LibvirtConnection {
     /// With a `sink`, libvirt's events and the connection's close are reported to it.
     init(readOnly uri: String?, sink: ChangeSink? = nil) throws(LibvirtError) {
         guard let handle = virConnectOpenReadOnly(uri) else {
-            throw LibvirtError.last("to open \(uri ?? "the default URI") read-only")
+            throw LibvirtError.last("virConnectOpenReadOnly", subject: uri ?? "the default URI")
         }
         self.handle = handle
         self.events = sink.map { EventRegistrations.register(on: handle, sink: $0) }
@@ -33,8 +38,7 @@ final class LibvirtConnection {
     var hypervisorType: String {
         get throws(LibvirtError) {
             // Static storage inside libvirt: not freed.
-            guard let text = virConnectGetType(handle) else { throw LibvirtError.last("virConnectGetType") }
-            return String(cString: text)
+            try LibvirtStrings.borrowed(virConnectGetType(handle), "virConnectGetType")
         }
     }
 
@@ -42,9 +46,7 @@ final class LibvirtConnection {
     var hypervisorVersion: String {
         get throws(LibvirtError) {
             var version: UInt = 0
-            guard virConnectGetVersion(handle, &version) == 0 else {
-                throw LibvirtError.last("virConnectGetVersion")
-            }
+            try LibvirtCall.check(virConnectGetVersion(handle, &version), "virConnectGetVersion")
             return Self.versionText(version)
         }
     }
@@ -52,9 +54,7 @@ final class LibvirtConnection {
     var libraryVersion: String {
         get throws(LibvirtError) {
             var version: UInt = 0
-            guard virConnectGetLibVersion(handle, &version) == 0 else {
-                throw LibvirtError.last("virConnectGetLibVersion")
-            }
+            try LibvirtCall.check(virConnectGetLibVersion(handle, &version), "virConnectGetLibVersion")
             return Self.versionText(version)
         }
     }
@@ -65,52 +65,56 @@ final class LibvirtConnection {
         }
     }
 
-    var nodeInfo: virNodeInfo {
+    /// Logical CPUs and memory of the host.
+    var nodeInfo: (cpus: UInt32, memoryKiB: UInt64) {
         get throws(LibvirtError) {
             var info = virNodeInfo()
-            guard virNodeGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virNodeGetInfo") }
-            return info
+            try LibvirtCall.check(virNodeGetInfo(handle, &info), "virNodeGetInfo")
+            return (info.cpus, UInt64(info.memory))
         }
     }
 
     /// Every domain, active and inactive.
     func allDomains() throws(LibvirtError) -> [LibvirtDomain] {
-        var list: UnsafeMutablePointer<virDomainPtr?>?
-        let count = virConnectListAllDomains(handle, &list, 0)
-        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllDomains") }
-        defer { free(list) }
-        return (0..<Int(count)).compactMap { list[$0].map(LibvirtDomain.init) }
+        try LibvirtCall.list("virConnectListAllDomains", { virConnectListAllDomains(handle, $0, 0) },
+                             wrap: LibvirtDomain.init)
     }
 
-    /// UUIDs of the domains a listing filter selects, in one call (autostart,
-    /// persistent: facts no statistics group carries).
-    func domainUUIDs(_ filter: virConnectListAllDomainsFlags) throws(LibvirtError) -> Set<String> {
-        var list: UnsafeMutablePointer<virDomainPtr?>?
-        let count = virConnectListAllDomains(handle, &list, filter.rawValue)
-        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllDomains") }
-        defer { free(list) }
-        var uuids = Set<String>()
-        for index in 0..<Int(count) {
-            guard let domain = list[index] else { continue }
-            defer { virDomainFree(domain) }
-            if let uuid = try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) }) {
-                uuids.insert(uuid)
+    /// A listing filter for facts no statistics group carries.
+    enum DomainFilter {
+        case autostart, transient
+
+        var flags: UInt32 {
+            switch self {
+            case .autostart: VIR_CONNECT_LIST_DOMAINS_AUTOSTART.rawValue
+            case .transient: VIR_CONNECT_LIST_DOMAINS_TRANSIENT.rawValue
             }
         }
-        return uuids
+    }
+
+    /// UUIDs of the domains a listing filter selects, in one call.
+    func domainUUIDs(_ filter: DomainFilter) throws(LibvirtError) -> Set<String> {
+        let domains = try LibvirtCall.list("virConnectListAllDomains", { virConnectListAllDomains(handle, $0, filter.flags) },
+                                           wrap: LibvirtDomain.init)
+        return Set(domains.compactMap { try? $0.uuid })
     }
 
     /// Every domain with its statistics, in one call (`virConnectGetAllDomainStats`):
     /// state, CPU, balloon, vCPU, interface and block groups (top layers only).
-    /// What a driver leaves out (the 9.0 test driver gives only `state.*`) is asked per domain.
+    /// NOWAIT: a domain whose job another call holds (a QEMU that does not answer
+    /// its monitor) is reported without the figures that need its monitor, at
+    /// once, instead of holding up every domain. What a driver leaves out (the 9.0
+    /// test driver gives only `state.*`) is asked per domain.
     func allDomainStatistics() throws(LibvirtError) -> [(domain: LibvirtDomain, statistics: TypedParameters)] {
         let groups: [virDomainStatsTypes] = [VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL,
                                              VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU,
                                              VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_BLOCK]
         let stats = groups.reduce(UInt32(0)) { $0 | $1.rawValue }
+        let flags = VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
-        let count = virConnectGetAllDomainStats(handle, stats, &records, 0)
-        guard count >= 0, let records else { throw LibvirtError.last("virConnectGetAllDomainStats") }
+        let count = try LibvirtCall.check(virConnectGetAllDomainStats(handle, stats, &records, flags),
+                                          "virConnectGetAllDomainStats")
+        guard let records else { return [] }
         defer { virDomainStatsRecordListFree(records) }
         var result: [(domain: LibvirtDomain, statistics: TypedParameters)] = []
         result.reserveCapacity(Int(count))
@@ -125,11 +129,8 @@ final class LibvirtConnection {
 
     /// Every storage pool, active and inactive.
     func allStoragePools() throws(LibvirtError) -> [LibvirtStoragePool] {
-        var list: UnsafeMutablePointer<virStoragePoolPtr?>?
-        let count = virConnectListAllStoragePools(handle, &list, 0)
-        guard count >= 0, let list else { throw LibvirtError.last("virConnectListAllStoragePools") }
-        defer { free(list) }
-        return (0..<Int(count)).compactMap { list[$0].map(LibvirtStoragePool.init) }
+        try LibvirtCall.list("virConnectListAllStoragePools", { virConnectListAllStoragePools(handle, $0, 0) },
+                             wrap: LibvirtStoragePool.init)
     }
 
     static func versionText(_ version: UInt) -> String {

@@ -3,7 +3,10 @@ import Foundation
 import VirtModel
 
 /// A libvirt domain handle that frees itself.
-final class LibvirtDomain {
+///
+/// `@unchecked Sendable`: it holds only the `virDomainPtr`, which libvirt lets
+/// several threads use at once; the reference is released once, in `deinit`.
+final class LibvirtDomain: @unchecked Sendable {
     private let handle: virDomainPtr
 
     init(_ handle: virDomainPtr) { self.handle = handle }
@@ -21,11 +24,29 @@ final class LibvirtDomain {
         }
     }
 
-    var info: virDomainInfo {
+    /// CPU time, memory and vCPUs (`virDomainGetInfo`).
+    var figures: DomainFigures {
         get throws(LibvirtError) {
             var info = virDomainInfo()
-            guard virDomainGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virDomainGetInfo") }
-            return info
+            try LibvirtCall.check(virDomainGetInfo(handle, &info), "virDomainGetInfo")
+            return DomainFigures(cpuTime: UInt64(info.cpuTime), memoryKiB: UInt64(info.memory),
+                                 maxMemoryKiB: UInt64(info.maxMem), vcpus: UInt32(info.nrVirtCpu),
+                                 maxVcpus: UInt32(info.nrVirtCpu))
+        }
+    }
+
+    /// What the domain's control interface (QEMU's monitor) is doing and for how
+    /// long (`virDomainGetControlInfo`): libvirt answers it without the monitor, so a
+    /// wedged QEMU shows here as occupied for ever longer. nil where a driver has no such interface.
+    var control: ControlState? {
+        var info = virDomainControlInfo()
+        guard virDomainGetControlInfo(handle, &info, 0) == 0 else { return nil }
+        let since = Duration.milliseconds(Int64(clamping: info.stateTime))
+        return switch info.state {
+        case UInt32(VIR_DOMAIN_CONTROL_OK.rawValue): .ok
+        case UInt32(VIR_DOMAIN_CONTROL_JOB.rawValue): .job(for: since)
+        case UInt32(VIR_DOMAIN_CONTROL_OCCUPIED.rawValue): .occupied(for: since)
+        default: .error
         }
     }
 
@@ -33,9 +54,7 @@ final class LibvirtDomain {
     var state: (state: Int32, reason: Int32) {
         get throws(LibvirtError) {
             var state: Int32 = 0, reason: Int32 = 0
-            guard virDomainGetState(handle, &state, &reason, 0) == 0 else {
-                throw LibvirtError.last("virDomainGetState")
-            }
+            try LibvirtCall.check(virDomainGetState(handle, &state, &reason, 0), "virDomainGetState")
             return (state, reason)
         }
     }
@@ -49,18 +68,14 @@ final class LibvirtDomain {
     var autostart: Bool {
         get throws(LibvirtError) {
             var flag: Int32 = 0
-            guard virDomainGetAutostart(handle, &flag) == 0 else {
-                throw LibvirtError.last("virDomainGetAutostart")
-            }
+            try LibvirtCall.check(virDomainGetAutostart(handle, &flag), "virDomainGetAutostart")
             return flag != 0
         }
     }
 
     var isPersistent: Bool {
         get throws(LibvirtError) {
-            let result = virDomainIsPersistent(handle)
-            guard result >= 0 else { throw LibvirtError.last("virDomainIsPersistent") }
-            return result == 1
+            try LibvirtCall.check(virDomainIsPersistent(handle), "virDomainIsPersistent") == 1
         }
     }
 
@@ -74,9 +89,7 @@ final class LibvirtDomain {
     /// Sizes of one disk (`virDomainGetBlockInfo`), by target (`vda`) or source path.
     func blockInfo(_ disk: String) throws(LibvirtError) -> BlockInfo {
         var info = virDomainBlockInfo()
-        guard virDomainGetBlockInfo(handle, disk, &info, 0) == 0 else {
-            throw LibvirtError.last("virDomainGetBlockInfo(\(disk))")
-        }
+        try LibvirtCall.check(virDomainGetBlockInfo(handle, disk, &info, 0), "virDomainGetBlockInfo", subject: disk)
         var result = BlockInfo()
         result.capacity = info.capacity
         result.allocation = info.allocation
@@ -87,13 +100,11 @@ final class LibvirtDomain {
     /// I/O counters of one disk of a running domain (`virDomainBlockStatsFlags`).
     func blockStats(_ disk: String) throws(LibvirtError) -> BlockStats {
         var count: Int32 = 0
-        guard virDomainBlockStatsFlags(handle, disk, nil, &count, 0) == 0, count > 0 else {
-            throw LibvirtError.last("virDomainBlockStatsFlags(\(disk))")
-        }
+        try LibvirtCall.check(virDomainBlockStatsFlags(handle, disk, nil, &count, 0), "virDomainBlockStatsFlags", subject: disk)
+        guard count > 0 else { return BlockStats() }
         var parameters = [virTypedParameter](repeating: virTypedParameter(), count: Int(count))
-        guard virDomainBlockStatsFlags(handle, disk, &parameters, &count, 0) == 0 else {
-            throw LibvirtError.last("virDomainBlockStatsFlags(\(disk))")
-        }
+        try LibvirtCall.check(virDomainBlockStatsFlags(handle, disk, &parameters, &count, 0), "virDomainBlockStatsFlags",
+                              subject: disk)
         defer { virTypedParamsClear(&parameters, count) }
         let fields = TypedParameters(parameters, count: Int(count))
         var stats = BlockStats()
@@ -112,16 +123,15 @@ final class LibvirtDomain {
         guard count > 0 else { return [] }
         var info = [virVcpuInfo](repeating: virVcpuInfo(), count: count)
         let got = virDomainGetVcpus(handle, &info, Int32(count), nil, 0)
-        guard got >= 0 else { throw LibvirtError.last("virDomainGetVcpus") }
+        try LibvirtCall.check(got, "virDomainGetVcpus")
         return info.prefix(Int(got)).map { $0.cpuTime }
     }
 
     /// Counters of one interface of a running domain, by host device or MAC (`virDomainInterfaceStats`).
     func interfaceStats(_ device: String) throws(LibvirtError) -> InterfaceStats {
         var raw = virDomainInterfaceStatsStruct()
-        guard virDomainInterfaceStats(handle, device, &raw, MemoryLayout<virDomainInterfaceStatsStruct>.size) == 0 else {
-            throw LibvirtError.last("virDomainInterfaceStats(\(device))")
-        }
+        try LibvirtCall.check(virDomainInterfaceStats(handle, device, &raw, MemoryLayout<virDomainInterfaceStatsStruct>.size),
+                              "virDomainInterfaceStats", subject: device)
         func counter(_ value: Int64) -> UInt64 { value < 0 ? 0 : UInt64(value) }  // -1: not supported
         var stats = InterfaceStats()
         stats.rxBytes = counter(raw.rx_bytes)
@@ -134,4 +144,15 @@ final class LibvirtDomain {
         stats.txDrops = counter(raw.tx_drop)
         return stats
     }
+}
+
+/// A domain's control interface, as `virDomainGetControlInfo` reports it.
+enum ControlState: Equatable {
+    case ok
+    /// A job runs (a migration, a save ...), for this long.
+    case job(for: Duration)
+    /// A monitor command has been waiting for QEMU's answer this long.
+    case occupied(for: Duration)
+    /// The monitor failed, or libvirt lost track of it.
+    case error
 }

@@ -20,29 +20,26 @@ final class LibvirtStoragePool {
         }
     }
 
-    var info: virStoragePoolInfo {
+    /// State and sizes in bytes.
+    var info: (state: Int32, capacity: UInt64, allocation: UInt64, available: UInt64) {
         get throws(LibvirtError) {
             var info = virStoragePoolInfo()
-            guard virStoragePoolGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virStoragePoolGetInfo") }
-            return info
+            try LibvirtCall.check(virStoragePoolGetInfo(handle, &info), "virStoragePoolGetInfo")
+            return (Int32(clamping: info.state), info.capacity, info.allocation, info.available)
         }
     }
 
     var autostart: Bool {
         get throws(LibvirtError) {
             var flag: Int32 = 0
-            guard virStoragePoolGetAutostart(handle, &flag) == 0 else {
-                throw LibvirtError.last("virStoragePoolGetAutostart")
-            }
+            try LibvirtCall.check(virStoragePoolGetAutostart(handle, &flag), "virStoragePoolGetAutostart")
             return flag != 0
         }
     }
 
     var isPersistent: Bool {
         get throws(LibvirtError) {
-            let result = virStoragePoolIsPersistent(handle)
-            guard result >= 0 else { throw LibvirtError.last("virStoragePoolIsPersistent") }
-            return result == 1
+            try LibvirtCall.check(virStoragePoolIsPersistent(handle), "virStoragePoolIsPersistent") == 1
         }
     }
 
@@ -54,11 +51,8 @@ final class LibvirtStoragePool {
 
     /// The pool's volumes (an inactive pool has none to list).
     func volumes() throws(LibvirtError) -> [LibvirtStorageVolume] {
-        var list: UnsafeMutablePointer<virStorageVolPtr?>?
-        let count = virStoragePoolListAllVolumes(handle, &list, 0)
-        guard count >= 0, let list else { throw LibvirtError.last("virStoragePoolListAllVolumes") }
-        defer { free(list) }
-        return (0..<Int(count)).compactMap { list[$0].map(LibvirtStorageVolume.init) }
+        try LibvirtCall.list("virStoragePoolListAllVolumes", { virStoragePoolListAllVolumes(handle, $0, 0) },
+                             wrap: LibvirtStorageVolume.init)
     }
 }
 
@@ -88,10 +82,10 @@ final class LibvirtStorageVolume {
     }
 
     /// Type, capacity and allocation, for drivers whose volume XML lacks them.
-    func info() throws(LibvirtError) -> virStorageVolInfo {
+    func info() throws(LibvirtError) -> (type: Int32, capacity: UInt64, allocation: UInt64) {
         var info = virStorageVolInfo()
-        guard virStorageVolGetInfo(handle, &info) == 0 else { throw LibvirtError.last("virStorageVolGetInfo") }
-        return info
+        try LibvirtCall.check(virStorageVolGetInfo(handle, &info), "virStorageVolGetInfo")
+        return (info.type, info.capacity, info.allocation)
     }
 
     var xml: String {
