@@ -44,6 +44,13 @@ public struct LibvirtError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var code: Code
 
+    public init(function: String, subject: String? = nil, message: String, code: Code) {
+        self.function = function
+        self.subject = subject
+        self.message = message
+        self.code = code
+    }
+
     /// Captures libvirt's last error on this thread, for `function`.
     static func last(_ function: String, subject: String? = nil) -> LibvirtError {
         guard let error = virGetLastError() else {
