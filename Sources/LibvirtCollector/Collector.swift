@@ -50,6 +50,7 @@ public final class Collector: Sendable {
         var source: any PollSource
         /// What the running poll handed back, waiting for the collector's thread.
         var finished: (generation: UInt64, snapshot: Snapshot, source: any PollSource)?
+        var started = false
         var stopping = false
         var stopped = false
         var refreshDue: ContinuousClock.Instant?
@@ -89,7 +90,10 @@ public final class Collector: Sendable {
     public func start() {
         if !LibvirtEventLoop.start() { logger.warning("libvirt's event loop did not start; changes show at the next poll") }
         let sink = ChangeSink { [weak self] reason in self?.requestRefresh(reason) }
-        state.withLock { $0.source.attach(sink) }
+        state.withLock { state in
+            state.source.attach(sink)
+            state.started = true
+        }
         let thread = Thread { [self] in loop() }
         thread.name = "virt-agentx collector"
         thread.start()
@@ -100,7 +104,7 @@ public final class Collector: Sendable {
     public func stop(waitingAtMost limit: Duration) {
         let running = state.withLock { state in
             state.stopping = true
-            return !state.stopped
+            return state.started && !state.stopped
         }
         wake.signal()
         if running { _ = done.wait(timeout: .now() + limit.dispatchInterval) }
