@@ -321,11 +321,22 @@ extension Duration {
 }
 
 extension Collector {
-    /// One poll, now, on the calling thread: for commands that answer once
-    /// (a local monitoring check) rather than serve.
-    public static func snapshot(uri: String?, logger: Logger) -> Snapshot {
-        var poller = Poller(uri: uri, logger: logger)
-        defer { poller.close() }
-        return poller.poll()
+    /// One poll, now: for commands that answer once (a local monitoring check)
+    /// rather than serve. nil when libvirt has not answered within `deadline`: the
+    /// poll is left to its thread (the process is about to exit), the caller is not.
+    public static func snapshot(uri: String?, logger: Logger, deadline: Duration) -> Snapshot? {
+        let result = Mutex<Snapshot?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var poller = Poller(uri: uri, logger: logger)
+            let snapshot = poller.poll(deadline: deadline)
+            poller.close()
+            result.withLock { $0 = snapshot }
+            done.signal()
+        }
+        thread.name = "virt-agentx one-shot poll"
+        thread.start()
+        guard done.wait(timeout: .now() + deadline.dispatchInterval) == .success else { return nil }
+        return result.withLock { $0 }
     }
 }

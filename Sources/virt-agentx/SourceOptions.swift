@@ -122,7 +122,9 @@ struct SourceOptions: ParsableArguments {
         guard let target = target(within: seconds) else {
             var logger = Logger(label: "virt-agentx.local")
             logger.logLevel = .critical
-            let snapshot = Collector.snapshot(uri: uri, logger: logger)
+            // Most of the time for libvirt; the rest to report.
+            guard let snapshot = Collector.snapshot(uri: uri, logger: logger, deadline: .seconds(Double(seconds) * 0.8))
+            else { throw .libvirtUnresponsive(uri: uri, seconds: Int((Double(seconds) * 0.8).rounded(.down))) }
             guard snapshot.host.connection.isAnswering else { throw .libvirtUnreachable(uri: uri) }
             return MIBReading(view: VirtAgentxMIB.view(of: snapshot))
         }
@@ -140,6 +142,8 @@ struct SourceOptions: ParsableArguments {
 /// Why no tables could be read.
 enum SourceError: Error, CustomStringConvertible {
     case libvirtUnreachable(uri: String?)
+    /// libvirt accepted the connection but did not finish a poll in time (a frozen libvirtd).
+    case libvirtUnresponsive(uri: String?, seconds: Int)
     case snmp(SNMPClientError)
     /// snmpd answered, but nothing under VIRT-AGENTX-MIB: the agent is not registered.
     case agentMissing(agent: String)
@@ -148,6 +152,8 @@ enum SourceError: Error, CustomStringConvertible {
         switch self {
         case .libvirtUnreachable(let uri):
             "libvirt not reachable at \(uri ?? "its default URI"); is libvirtd running?"
+        case .libvirtUnresponsive(let uri, let seconds):
+            "libvirt at \(uri ?? "its default URI") did not answer within \(seconds) s; is libvirtd frozen (systemctl status libvirtd)? A longer --timeout waits longer"
         case .snmp(let error):
             error.description
         case .agentMissing(let agent):

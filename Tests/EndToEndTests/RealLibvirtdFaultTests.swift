@@ -154,7 +154,14 @@ extension RealLibvirtdTests {
             if answer.first?.value == "4" { sawUnresponsive = true }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        print("slowest snmpget (process start included) while libvirtd was frozen: \(slowest)")
+        // The one-shot commands give up within their timeout too, saying why.
+        let asked = ContinuousClock.now
+        let show = try Command.run(try TestWorld.agentBinary(), ["show", "--local", "--connect", try #require(RealLibvirtd.uri),
+                                                                 "--timeout", "3", "host"], timeout: .seconds(10))
+        let showTook = ContinuousClock.now - asked
+        #expect(show.status != 0 && showTook < .seconds(4), "show --local on a frozen libvirtd: \(show.status) after \(showTook)")
+        #expect(show.stderr.contains("did not answer within 2 s"), "show --local names the frozen libvirt: \(show.stderr)")
+        print("slowest snmpget (process start included) while libvirtd was frozen: \(slowest); show --local gave up after \(showTook)")
         #expect(sawUnresponsive, "virtHostConnectionStatus became unresponsive(4)")
         #expect(slowest < .seconds(1))
         let age = UInt64(try client.get([Subtree.scalar(16)]).first?.value ?? "") ?? 0
