@@ -133,7 +133,6 @@ struct Poller: PollSource {
         // Transient domains are the few, so persistence is read from their listing.
         let autostart = try? connection.domainUUIDs(.autostart)
         let transient = try? connection.domainUUIDs(.transient)
-        let before = Dictionary(last.domains.map { ($0.uuid, $0) }) { a, _ in a }
         var readings: [DomainReading] = []
         var seen = Set<String>()
         for (handle, statistics) in domains {
@@ -143,7 +142,7 @@ struct Poller: PollSource {
                 readings.append(try DomainReading(
                     handle, uuid: uuid, definition: try definition(of: handle, uuid: uuid), statistics: statistics,
                     autostart: autostart.map { $0.contains(uuid) }, persistent: transient.map { !$0.contains(uuid) },
-                    monitorDeadline: monitorDeadline, before: before[uuid]))
+                    monitorDeadline: monitorDeadline))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
@@ -245,9 +244,8 @@ struct DomainReading {
     let statistics: DomainStatistics
 
     /// `autostart` and `persistent` from the listings, nil to ask the domain.
-    /// `before`: the domain as the last poll served it, for what libvirt skipped this time.
     init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics: TypedParameters?,
-         autostart: Bool?, persistent: Bool?, monitorDeadline: Duration, before: Domain?) throws(LibvirtError) {
+         autostart: Bool?, persistent: Bool?, monitorDeadline: Duration) throws(LibvirtError) {
         self.handle = handle
         self.definition = definition
         self.statistics = DomainStatistics(statistics)
