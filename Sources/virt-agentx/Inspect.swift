@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageInspector
+import LibvirtCollector
 import Synchronization
 
 struct Inspect: ParsableCommand {
@@ -17,6 +18,10 @@ struct Inspect: ParsableCommand {
             (empty lines are skipped): `find /var/lib/libvirt/images -name '*.qcow2' | \
             virt-agentx inspect --json -`. Prefer it to thousands of arguments, which are \
             slower to parse than to inspect.
+
+            An image whose inspection has not finished after --deadline seconds (a read that \
+            hangs on storage that does not answer: a dead NFS server, a failed disk) is \
+            reported as not answering, a warning, and the other images are still inspected.
             """)
 
     @Flag(help: """
@@ -33,6 +38,10 @@ struct Inspect: ParsableCommand {
                                valueName: "format"))
     var format: String?
 
+    @Option(help: ArgumentHelp("Seconds one image (with its backing files) may take before it is reported as not answering (1-3600).",
+                               valueName: "seconds"))
+    var deadline = 5
+
     @Argument(help: ArgumentHelp("Disk images to inspect; '-' reads their paths from standard input, one per line.",
                                  valueName: "image"))
     var images: [String]
@@ -45,6 +54,9 @@ struct Inspect: ParsableCommand {
         guard (1...1000).contains(maxDepth) else {
             throw ValidationError("--max-depth must be between 1 and 1000, not \(maxDepth).")
         }
+        guard (1...3_600).contains(deadline) else {
+            throw ValidationError("--deadline must be between 1 and 3600 seconds, not \(deadline).")
+        }
     }
 
     func run() throws {
@@ -53,8 +65,16 @@ struct Inspect: ParsableCommand {
         // Pretty JSON for people; scripts and files get compact JSON, which
         // is quicker to write and to parse (the fields are the same).
         let output: Output = json ? .json(pretty: isatty(STDOUT_FILENO) == 1) : .text
-        let worst = Self.inspectAndWrite(paths, output: output,
-                                         inspector: ChainInspector(maxDepth: maxDepth), format: format)
+        let (worst, unanswered) = Self.inspectAndWrite(paths, output: output, inspector: ChainInspector(maxDepth: maxDepth),
+                                                       format: format, deadline: .seconds(deadline))
+        if !unanswered.isEmpty {
+            // Also on standard error, which a script reading the JSON still shows.
+            let listed = unanswered.prefix(10).joined(separator: ", ") + (unanswered.count > 10 ? ", ..." : "")
+            FileHandle.standardError.write(Data("""
+                virt-agentx inspect: \(unanswered.count) of \(paths.count) images did not answer within \(deadline) s: \
+                \(listed). \(Self.unansweredFix)\n
+                """.utf8))
+        }
         switch worst {
         case .ok, .info: return
         case .warning: throw ExitCode(1)
@@ -85,10 +105,15 @@ struct Inspect: ParsableCommand {
     /// batches is inspected and rendered concurrently, then written in order
     /// before the next window starts. Output is therefore the same as one
     /// thread's, and memory is bounded by the window, not the number of images.
+    ///
+    /// Each batch is inspected through ``GuardedInspections`` with `deadline` per
+    /// image, so an image on hung storage costs its deadline, not the command: it is
+    /// written as not answering and its path returned (in the order given).
     static func inspectAndWrite(_ paths: [String], output: Output, inspector: ChainInspector,
-                                format: String?) -> Severity {
+                                format: String?, deadline: Duration) -> (worst: Severity, unanswered: [String]) {
         let batches = stride(from: 0, to: paths.count, by: batchSize).map { $0 ..< min($0 + batchSize, paths.count) }
         var worst = Severity.ok
+        var unanswered: [String] = []
         var closing: [UInt8] = [0x0A]
         if case .json(let pretty) = output {
             StandardOutput.write([UInt8(ascii: "[")])
@@ -99,46 +124,111 @@ struct Inspect: ParsableCommand {
             let rendered = Mutex([Rendered?](repeating: nil, count: inWindow.count))
             DispatchQueue.concurrentPerform(iterations: inWindow.count) { task in
                 let result = render(paths[inWindow[task]], from: inWindow[task].lowerBound, output: output,
-                                    inspector: inspector, format: format)
+                                    inspector: inspector, format: format, deadline: deadline)
                 rendered.withLock { $0[task] = result }
             }
             for result in rendered.withLock({ $0 }) {
                 guard let result else { continue }
                 StandardOutput.write(result.bytes)
                 worst = max(worst, result.worst)
+                unanswered += result.unanswered
             }
         }
         StandardOutput.write(closing)
-        return worst
+        return (worst, unanswered)
     }
 
     /// One batch of chains, rendered.
     struct Rendered: Sendable {
         var bytes: [UInt8]
         var worst: Severity
+        /// Images that did not answer within the deadline.
+        var unanswered: [String] = []
+    }
+
+    /// What an image that does not answer gets: a warning, as the agent serves it
+    /// (its chain is unknown, not known bad).
+    static let unansweredSeverity = Severity.warning
+    static let unansweredCode = "not-answering"
+    static let unansweredFix = """
+        A read of the image or of one of its backing files hangs: the storage under it \
+        (an NFS or iSCSI server, a failed disk) does not answer. Check that storage and its mount, \
+        then inspect again; --deadline gives slow storage longer.
+        """
+
+    /// The one-line verdict for an image that did not answer.
+    static func unansweredDetail(_ path: String, deadline: Duration) -> String {
+        "\(path): did not answer within \(deadline.components.seconds) s (hung storage?): a read of it or of a backing file never returned"
+    }
+
+    /// An image that did not answer, in the shape of a chain report (no layers) plus
+    /// `"overdue": true`, written as JSONEncoder writes `[ChainReport]` elements.
+    struct UnansweredReport: Encodable {
+        struct Health: Encodable {
+            var condition: String
+            var detail: String
+            var severity: String
+        }
+        var filename: String
+        var health: Health
+        var layers: [String] = []
+        var overdue = true
+
+        /// The element's bytes inside a list: what follows `[` or `,`.
+        func listElement(pretty: Bool) -> [UInt8] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+                : [.sortedKeys, .withoutEscapingSlashes]
+            // Encoded as a one-element list, so that the indentation is the list's.
+            let list = Array((try? encoder.encode([self])) ?? Data("[{}]".utf8))
+            return Array(list.dropFirst().dropLast(pretty ? 2 : 1))
+        }
     }
 
     /// Inspects and renders `paths`, the first of which is the `first`-th
     /// image overall (the first one takes no separator before it).
     static func render(_ paths: ArraySlice<String>, from first: Int, output: Output, inspector: ChainInspector,
-                       format: String?) -> Rendered {
+                       format: String?, deadline: Duration) -> Rendered {
         var worst = Severity.ok
-        var json = ChainReportJSON(pretty: output == .json(pretty: true))
-        var text: [UInt8] = []
-        for (offset, path) in paths.enumerated() {
-            let chain = inspector.inspect(path: path, format: format)
-            worst = max(worst, chain.health.severity)
+        let pretty = output == .json(pretty: true)
+        var json = ChainReportJSON(pretty: pretty)
+        var bytes: [UInt8] = []
+        var unanswered: [String] = []
+        // One worker thread for the batch, one more for each image that hangs.
+        let guarded = GuardedInspections(deadline: deadline) { path, format in inspector.inspect(path: path, format: format) }
+        let outcomes = guarded.chains(of: paths.map { ($0, format) })
+        for (offset, (path, outcome)) in zip(paths, outcomes).enumerated() {
             let isFirst = first + offset == 0
-            switch output {
-            case .json:
-                json.appendListElement(chain.report, isFirst: isFirst)
-            case .text:
-                if !isFirst { text.append(0x0A) }
-                text += ChainText.render(chain).utf8
+            switch outcome {
+            case .finished(let chain):
+                worst = max(worst, chain.health.severity)
+                switch output {
+                case .json:
+                    json.appendListElement(chain.report, isFirst: isFirst)
+                case .text:
+                    if !isFirst { bytes.append(0x0A) }
+                    bytes += ChainText.render(chain).utf8
+                }
+            case .overdue:
+                worst = max(worst, unansweredSeverity)
+                unanswered.append(path)
+                let detail = unansweredDetail(path, deadline: deadline)
+                switch output {
+                case .json:
+                    bytes += json.bytes
+                    json.removeAll()
+                    if !isFirst { bytes.append(UInt8(ascii: ",")) }
+                    bytes += UnansweredReport(filename: path, health: .init(condition: unansweredCode, detail: detail,
+                                                                            severity: unansweredSeverity.description))
+                        .listElement(pretty: pretty)
+                case .text:
+                    if !isFirst { bytes.append(0x0A) }
+                    bytes += "\(path): \(unansweredSeverity.description.uppercased()) - \(detail)\n  \(unansweredFix)".utf8
+                }
             }
         }
-        if case .json = output { return Rendered(bytes: json.bytes, worst: worst) }
-        return Rendered(bytes: text, worst: worst)
+        if case .json = output { bytes += json.bytes }
+        return Rendered(bytes: bytes, worst: worst, unanswered: unanswered)
     }
 
     /// Image paths from standard input: one per line, empty lines skipped. A

@@ -17,19 +17,20 @@ final class ServedWorld {
     /// The snmpd in front of the agent (AgentX deployment only).
     let master: SNMPMaster?
 
-    init(_ deployment: Deployment, uri: String? = nil) throws {
+    /// `extra`: more `virt-agentx run` flags (`--poll-interval 1` ...).
+    init(_ deployment: Deployment, uri: String? = nil, extra: [String] = []) throws {
         folder = try TestWorld.scratchFolder()
         let uri = try uri ?? TestWorld.worldURI()
         switch deployment {
         case .agentx:
             let master = try SNMPMaster(folder: folder)
             self.master = master
-            agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket)
+            agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket, extra: extra)
             client = SNMPClient(target: master.target)
         case .standalone:
             master = nil
             let port = try TestWorld.freeUDPPort()
-            agent = try AgentProcess(folder: folder, uri: uri, listenPort: port)
+            agent = try AgentProcess(folder: folder, uri: uri, listenPort: port, extra: extra)
             client = SNMPClient(target: "127.0.0.1:\(port)")
         }
         try agent.waitUntilServing(client)
