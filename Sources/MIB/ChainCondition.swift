@@ -1,12 +1,13 @@
 import ImageInspector
 
 /// `VirtChainCondition`: the inspector's conditions as the MIB numbers them,
-/// plus `notInspected` for disks that have no local image.
+/// plus `notInspected` for disks that have no local image and `notAnswering` for
+/// images whose reads did not return within the inspection deadline.
 enum ChainCondition: Int32, CaseIterable {
     case ok = 1, unreadable, notRegularFile, malformedHeader, unknownIncompatibleFeatures, corrupt,
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
-         invalidBackingName, loop, tooDeep, notInspected
+         invalidBackingName, loop, tooDeep, notInspected, notAnswering
 
     init(_ condition: LayerCondition) {
         self = switch condition {
@@ -50,14 +51,14 @@ struct ChainVerdict {
                   severity: health.severity, detail: health.detail)
     }
 
-    /// An image that did not answer in time: its last verdict, at least a warning,
-    /// said to be stale; or unreadable when there was none.
+    /// An image that did not answer in time: notAnswering, with its last depth and
+    /// its last severity but at least a warning, the last verdict in the detail.
     func overdue(_ name: String) -> ChainVerdict {
         guard depth > 0 else {
-            return ChainVerdict(depth: 0, condition: .unreadable, severity: .warning,
+            return ChainVerdict(depth: 0, condition: .notAnswering, severity: .warning,
                                 detail: "\(name): image did not answer within the inspection deadline (hung storage?)")
         }
-        return ChainVerdict(depth: depth, condition: condition, severity: max(severity, .warning),
+        return ChainVerdict(depth: depth, condition: .notAnswering, severity: max(severity, .warning),
                             detail: "stale: \(name) did not answer within the inspection deadline (hung storage?); last verdict: \(detail)")
     }
 
