@@ -164,7 +164,11 @@ public final class Collector: Sendable {
                     ? "libvirt has not answered for \(deadline) on a fresh connection either; serving the last data, marked unresponsive"
                     : "a libvirt call has not returned for \(deadline); it is abandoned and the poll runs again on a fresh connection",
                     metadata: ["uri": "\(lastPublished?.host.uri ?? "?")"])
-                if confirmed, var last = lastPublished, last.host.connection != .unresponsive {
+                // Before any poll has finished (libvirtd frozen at start) there is no data,
+                // but the status must still say why.
+                let uri = state.withLock { $0.configuration.uri } ?? ""
+                var last = lastPublished ?? .empty(uri: uri)
+                if confirmed, last.host.connection != .unresponsive {
                     last.host.connection = .unresponsive
                     stamp(&last)
                     publish(last)

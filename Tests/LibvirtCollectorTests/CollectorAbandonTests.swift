@@ -87,6 +87,26 @@ import VirtModel
         #expect(servedPolls == servedPolls.sorted(), "snapshots are published in poll order: \(servedPolls)")
     }
 
+    @Test func libvirtFrozenFromTheStartIsReportedUnresponsiveNotConnecting() throws {
+        let script = ScriptedSource.Script()
+        script.held.withLock { $0 = true }
+        let published = Mutex<[Snapshot]>([])
+        let collector = Collector(configuration: .init(uri: "qemu:///system", pollInterval: .seconds(300),
+                                                       pollDeadline: .milliseconds(100)),
+                                  source: ScriptedSource(script: script), logger: Logger(label: "test")) { snapshot in
+            published.withLock { $0.append(snapshot) }
+        }
+        collector.start()
+        defer {
+            collector.stop(waitingAtMost: .seconds(2))
+            for _ in 0..<16 { script.release.signal() }
+        }
+        #expect(eventually { published.withLock { $0.count } == 1 })
+        let first = try #require(published.withLock { $0.first })
+        #expect(first.host.connection == .unresponsive && first.host.lastPoll == nil && first.host.uri == "qemu:///system",
+                "no data yet, but the status says why: \(first.host)")
+    }
+
     @Test func atMostTheLimitOfPollsIsEverAbandonedAtOnce() throws {
         let script = ScriptedSource.Script()
         script.held.withLock { $0 = true }
