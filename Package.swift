@@ -33,8 +33,11 @@ let package = Package(
                 dependencies: ["VirtModel", "CLibvirt",
                                .product(name: "Logging", package: "swift-log")]),
 
+        // What every SNMP part speaks: OIDs, values as they go on the wire, varbinds.
+        .target(name: "SNMPCore"),
+
         // The OID tree as data, and the sorted view of a snapshot that answers GET/GETNEXT.
-        .target(name: "MIB", dependencies: ["VirtModel",
+        .target(name: "MIB", dependencies: ["SNMPCore", "VirtModel",
                                            .product(name: "Algorithms", package: "swift-algorithms")]),
 
         // net-snmp's agent library behind a thin shim; like CSNMPClient, its public header includes no net-snmp header.
@@ -48,7 +51,7 @@ let package = Package(
         // net-snmp's client library behind a thin shim: sessions made from the same
         // options snmpget takes, and GETBULK walks (for `check` and `show` over SNMP).
         .target(name: "CSNMPClient", linkerSettings: [.linkedLibrary("netsnmp")]),
-        .target(name: "SNMPClient", dependencies: ["CSNMPClient", "MIB"]),
+        .target(name: "SNMPClient", dependencies: ["CSNMPClient", "SNMPCore"]),
 
         .executableTarget(name: "virt-agentx",
                           dependencies: ["VirtModel", "ImageInspector", "MonitoringPlugin", "LibvirtCollector", "MIB", "AgentX",

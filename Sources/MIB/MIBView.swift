@@ -8,15 +8,8 @@ import Algorithms
 /// one value per cell plus one index per row, and a request costs a few binary
 /// searches and no allocation beyond the OID it answers with.
 public struct MIBView: Sendable {
-    public struct Cell: Sendable, Equatable {
-        public var oid: OID
-        public var value: SNMPValue
-
-        public init(oid: OID, value: SNMPValue) {
-            self.oid = oid
-            self.value = value
-        }
-    }
+    /// A served object: SNMPCore's varbind.
+    public typealias Cell = Varbind
 
     /// The answer to a GET.
     public enum Lookup: Sendable, Equatable {

@@ -2,7 +2,7 @@ import CSNMPClient
 #if canImport(Glibc)
 import Glibc
 #endif
-import MIB
+import SNMPCore
 
 /// A synchronous SNMP session over net-snmp's client library: enough for a
 /// monitoring check, a person's look at the tables or a latency benchmark, not
@@ -28,8 +28,8 @@ public final class SNMPSession {
     deinit { csnmp_close(handle) }
 
     /// Every cell under `root` in SNMP order, by GETBULK; at most `limit` cells.
-    public func walk(_ root: OID, limit: Int = 1_000_000) throws(SNMPClientError) -> [MIBView.Cell] {
-        var cells: [MIBView.Cell] = []
+    public func walk(_ root: OID, limit: Int = 1_000_000) throws(SNMPClientError) -> [Varbind] {
+        var cells: [Varbind] = []
         var last = root
         while cells.count < limit {
             let batch = try exchange(last) { name, each, context, message, size in
@@ -39,7 +39,7 @@ public final class SNMPSession {
             for (oid, value) in batch {
                 guard let value, oid.hasPrefix(root) else { return cells }
                 guard last < oid else { throw .walkNotIncreasing(agent: target.agent) }
-                cells.append(MIBView.Cell(oid: oid, value: value))
+                cells.append(Varbind(oid: oid, value: value))
                 last = oid
                 advanced = true
             }
@@ -56,12 +56,12 @@ public final class SNMPSession {
     }
 
     /// One GETNEXT after `oid`: the next cell, nil at the end of the agent's view.
-    public func getNext(_ oid: OID) throws(SNMPClientError) -> MIBView.Cell? {
+    public func getNext(_ oid: OID) throws(SNMPClientError) -> Varbind? {
         let answer = try exchange(oid) { name, each, context, message, size in
             csnmp_get(handle, name.baseAddress, name.count, 1, each, context, message, size)
         }.first
         guard let (name, value) = answer, let value else { return nil }
-        return MIBView.Cell(oid: name, value: value)
+        return Varbind(oid: name, value: value)
     }
 
     private typealias Request = (UnsafeBufferPointer<UInt32>, csnmp_varbind_fn, UnsafeMutableRawPointer,
