@@ -2,31 +2,56 @@ import ImageInspector
 import VirtModel
 
 extension VirtAgentxMIB {
+    /// diskTable's columns, each declared once: readers, notifications and tests name them here.
+    public enum DiskColumns {
+        public static let index = Column<Judged<Disk>>.index("virtDiskIndex", 1, .unsigned32)
+        public static let target = Column<Judged<Disk>>("virtDiskTarget", 2, .displayString) { .string($0.item.target) }
+        public static let bus = Column<Judged<Disk>>("virtDiskBus", 3, .displayString) { .string($0.item.bus) }
+        public static let device = Column<Judged<Disk>>("virtDiskDevice", 4, Syntaxes.diskDevice) { .integer($0.item.device.rawValue) }
+        public static let sourceKind = Column<Judged<Disk>>("virtDiskSourceKind", 5, Syntaxes.diskSourceKind) { .integer($0.item.sourceKind.rawValue) }
+        public static let source = Column<Judged<Disk>>("virtDiskSource", 6, .displayString) { .string($0.item.source) }
+        public static let driverFormat = Column<Judged<Disk>>("virtDiskDriverFormat", 7, .displayString) { .string($0.item.driverFormat) }
+        public static let readOnly = Column<Judged<Disk>>("virtDiskReadOnly", 8, .truthValue) { .truthValue($0.item.readOnly) }
+        public static let capacity = Column<Judged<Disk>>("virtDiskCapacity", 9, Syntaxes.gauge64) { .counter64($0.item.blockInfo.capacity) }
+        public static let allocation = Column<Judged<Disk>>("virtDiskAllocation", 10, Syntaxes.gauge64) { .counter64($0.item.blockInfo.allocation) }
+        public static let physical = Column<Judged<Disk>>("virtDiskPhysical", 11, Syntaxes.gauge64) { .counter64($0.item.blockInfo.physical) }
+        public static let readRequests = Column<Judged<Disk>>("virtDiskReadRequests", 12, .counter64) { .counter64($0.item.stats.readRequests) }
+        public static let readBytes = Column<Judged<Disk>>("virtDiskReadBytes", 13, .counter64) { .counter64($0.item.stats.readBytes) }
+        public static let writeRequests = Column<Judged<Disk>>("virtDiskWriteRequests", 14, .counter64) { .counter64($0.item.stats.writeRequests) }
+        public static let writeBytes = Column<Judged<Disk>>("virtDiskWriteBytes", 15, .counter64) { .counter64($0.item.stats.writeBytes) }
+        public static let flushRequests = Column<Judged<Disk>>("virtDiskFlushRequests", 16, .counter64) { .counter64($0.item.stats.flushRequests) }
+        public static let chainDepth = Column<Judged<Disk>>("virtDiskChainDepth", 17, .unsigned32) { .gauge32($0.verdict.depth) }
+        public static let chainHealth = Column<Judged<Disk>>("virtDiskChainHealth", 18, Syntaxes.chainCondition) { .integer($0.verdict.condition.rawValue) }
+        public static let chainSeverity = Column<Judged<Disk>>("virtDiskChainSeverity", 19, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.verdict.severity)) }
+        public static let chainDetail = Column<Judged<Disk>>("virtDiskChainDetail", 20, .displayString) { .string($0.verdict.detail) }
+        public static let chainDrift = Column<Judged<Disk>>("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.item.drift.rawValue) }
+    }
+
     public static let diskTable = Table<Judged<Disk>>(
         "virtDiskTable", entry: "virtDiskEntry", 3,
         rows: { $0.disks.map { Judged($0, $0.verdict) } }, index: { [$0.item.domainIndex, $0.item.index] },
         columns: [
-            .index("virtDiskIndex", 1, .unsigned32),
-            Column("virtDiskTarget", 2, .displayString) { .string($0.item.target) },
-            Column("virtDiskBus", 3, .displayString) { .string($0.item.bus) },
-            Column("virtDiskDevice", 4, Syntaxes.diskDevice) { .integer($0.item.device.rawValue) },
-            Column("virtDiskSourceKind", 5, Syntaxes.diskSourceKind) { .integer($0.item.sourceKind.rawValue) },
-            Column("virtDiskSource", 6, .displayString) { .string($0.item.source) },
-            Column("virtDiskDriverFormat", 7, .displayString) { .string($0.item.driverFormat) },
-            Column("virtDiskReadOnly", 8, .truthValue) { .truthValue($0.item.readOnly) },
-            Column("virtDiskCapacity", 9, Syntaxes.gauge64) { .counter64($0.item.blockInfo.capacity) },
-            Column("virtDiskAllocation", 10, Syntaxes.gauge64) { .counter64($0.item.blockInfo.allocation) },
-            Column("virtDiskPhysical", 11, Syntaxes.gauge64) { .counter64($0.item.blockInfo.physical) },
-            Column("virtDiskReadRequests", 12, .counter64) { .counter64($0.item.stats.readRequests) },
-            Column("virtDiskReadBytes", 13, .counter64) { .counter64($0.item.stats.readBytes) },
-            Column("virtDiskWriteRequests", 14, .counter64) { .counter64($0.item.stats.writeRequests) },
-            Column("virtDiskWriteBytes", 15, .counter64) { .counter64($0.item.stats.writeBytes) },
-            Column("virtDiskFlushRequests", 16, .counter64) { .counter64($0.item.stats.flushRequests) },
-            Column("virtDiskChainDepth", 17, .unsigned32) { .gauge32($0.verdict.depth) },
-            Column("virtDiskChainHealth", 18, Syntaxes.chainCondition) { .integer($0.verdict.condition.rawValue) },
-            Column("virtDiskChainSeverity", 19, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.verdict.severity)) },
-            Column("virtDiskChainDetail", 20, .displayString) { .string($0.verdict.detail) },
-            Column("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.item.drift.rawValue) },
+            DiskColumns.index,
+            DiskColumns.target,
+            DiskColumns.bus,
+            DiskColumns.device,
+            DiskColumns.sourceKind,
+            DiskColumns.source,
+            DiskColumns.driverFormat,
+            DiskColumns.readOnly,
+            DiskColumns.capacity,
+            DiskColumns.allocation,
+            DiskColumns.physical,
+            DiskColumns.readRequests,
+            DiskColumns.readBytes,
+            DiskColumns.writeRequests,
+            DiskColumns.writeBytes,
+            DiskColumns.flushRequests,
+            DiskColumns.chainDepth,
+            DiskColumns.chainHealth,
+            DiskColumns.chainSeverity,
+            DiskColumns.chainDetail,
+            DiskColumns.chainDrift,
         ])
 
     /// One row per layer of every inspected disk chain: only what its columns
@@ -60,6 +85,19 @@ extension VirtAgentxMIB {
         }
     }
 
+    /// chainLayerTable's columns, each declared once: readers, notifications and tests name them here.
+    public enum LayerColumns {
+        public static let depth = Column<LayerRow>.index("virtChainLayerDepth", 1, .unsigned32)
+        public static let source = Column<LayerRow>("virtChainLayerSource", 2, .displayString) { .string($0.path) }
+        public static let declaredFormat = Column<LayerRow>("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.declaredFormat) }
+        public static let probedFormat = Column<LayerRow>("virtChainLayerProbedFormat", 4, .displayString) { .string($0.probedFormat) }
+        public static let virtualSize = Column<LayerRow>("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.virtualSize) }
+        public static let fileSize = Column<LayerRow>("virtChainLayerFileSize", 6, Syntaxes.gauge64) { .counter64($0.fileSize) }
+        public static let condition = Column<LayerRow>("virtChainLayerCondition", 7, Syntaxes.chainCondition) { .integer($0.condition.rawValue) }
+        public static let severity = Column<LayerRow>("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.severity)) }
+        public static let detail = Column<LayerRow>("virtChainLayerDetail", 9, .displayString) { .string($0.detail) }
+    }
+
     public static let chainLayerTable = Table<LayerRow>(
         "virtChainLayerTable", entry: "virtChainLayerEntry", 4,
         rows: { snapshot in
@@ -69,54 +107,52 @@ extension VirtAgentxMIB {
         },
         index: { [$0.domainIndex, $0.diskIndex, $0.depth] },
         columns: [
-            .index("virtChainLayerDepth", 1, .unsigned32),
-            Column("virtChainLayerSource", 2, .displayString) { .string($0.path) },
-            Column("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.declaredFormat) },
-            Column("virtChainLayerProbedFormat", 4, .displayString) { .string($0.probedFormat) },
-            Column("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.virtualSize) },
-            Column("virtChainLayerFileSize", 6, Syntaxes.gauge64) { .counter64($0.fileSize) },
-            Column("virtChainLayerCondition", 7, Syntaxes.chainCondition) { .integer($0.condition.rawValue) },
-            Column("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.severity)) },
-            Column("virtChainLayerDetail", 9, .displayString) { .string($0.detail) },
+            LayerColumns.depth,
+            LayerColumns.source,
+            LayerColumns.declaredFormat,
+            LayerColumns.probedFormat,
+            LayerColumns.virtualSize,
+            LayerColumns.fileSize,
+            LayerColumns.condition,
+            LayerColumns.severity,
+            LayerColumns.detail,
         ])
+
+    /// interfaceTable's columns, each declared once: readers, notifications and tests name them here.
+    public enum InterfaceColumns {
+        public static let index = Column<Interface>.index("virtInterfaceIndex", 1, .unsigned32)
+        public static let mac = Column<Interface>("virtInterfaceMAC", 2, .macAddress) { .octets($0.mac) }
+        public static let type = Column<Interface>("virtInterfaceType", 3, .displayString) { .string($0.type) }
+        public static let source = Column<Interface>("virtInterfaceSource", 4, .displayString) { .string($0.source) }
+        public static let model = Column<Interface>("virtInterfaceModel", 5, .displayString) { .string($0.model) }
+        public static let device = Column<Interface>("virtInterfaceDevice", 6, .displayString) { .string($0.device) }
+        public static let rxBytes = Column<Interface>("virtInterfaceRxBytes", 7, .counter64) { .counter64($0.stats.rxBytes) }
+        public static let rxPackets = Column<Interface>("virtInterfaceRxPackets", 8, .counter64) { .counter64($0.stats.rxPackets) }
+        public static let rxErrors = Column<Interface>("virtInterfaceRxErrors", 9, .counter64) { .counter64($0.stats.rxErrors) }
+        public static let rxDrops = Column<Interface>("virtInterfaceRxDrops", 10, .counter64) { .counter64($0.stats.rxDrops) }
+        public static let txBytes = Column<Interface>("virtInterfaceTxBytes", 11, .counter64) { .counter64($0.stats.txBytes) }
+        public static let txPackets = Column<Interface>("virtInterfaceTxPackets", 12, .counter64) { .counter64($0.stats.txPackets) }
+        public static let txErrors = Column<Interface>("virtInterfaceTxErrors", 13, .counter64) { .counter64($0.stats.txErrors) }
+        public static let txDrops = Column<Interface>("virtInterfaceTxDrops", 14, .counter64) { .counter64($0.stats.txDrops) }
+    }
 
     public static let interfaceTable = Table<Interface>(
         "virtInterfaceTable", entry: "virtInterfaceEntry", 5,
         rows: { $0.interfaces }, index: { [$0.domainIndex, $0.index] },
         columns: [
-            .index("virtInterfaceIndex", 1, .unsigned32),
-            Column("virtInterfaceMAC", 2, .macAddress) { .octets($0.mac) },
-            Column("virtInterfaceType", 3, .displayString) { .string($0.type) },
-            Column("virtInterfaceSource", 4, .displayString) { .string($0.source) },
-            Column("virtInterfaceModel", 5, .displayString) { .string($0.model) },
-            Column("virtInterfaceDevice", 6, .displayString) { .string($0.device) },
-            Column("virtInterfaceRxBytes", 7, .counter64) { .counter64($0.stats.rxBytes) },
-            Column("virtInterfaceRxPackets", 8, .counter64) { .counter64($0.stats.rxPackets) },
-            Column("virtInterfaceRxErrors", 9, .counter64) { .counter64($0.stats.rxErrors) },
-            Column("virtInterfaceRxDrops", 10, .counter64) { .counter64($0.stats.rxDrops) },
-            Column("virtInterfaceTxBytes", 11, .counter64) { .counter64($0.stats.txBytes) },
-            Column("virtInterfaceTxPackets", 12, .counter64) { .counter64($0.stats.txPackets) },
-            Column("virtInterfaceTxErrors", 13, .counter64) { .counter64($0.stats.txErrors) },
-            Column("virtInterfaceTxDrops", 14, .counter64) { .counter64($0.stats.txDrops) },
+            InterfaceColumns.index,
+            InterfaceColumns.mac,
+            InterfaceColumns.type,
+            InterfaceColumns.source,
+            InterfaceColumns.model,
+            InterfaceColumns.device,
+            InterfaceColumns.rxBytes,
+            InterfaceColumns.rxPackets,
+            InterfaceColumns.rxErrors,
+            InterfaceColumns.rxDrops,
+            InterfaceColumns.txBytes,
+            InterfaceColumns.txPackets,
+            InterfaceColumns.txErrors,
+            InterfaceColumns.txDrops,
         ])
-}
-
-extension Disk {
-    /// The chain columns: the inspector's verdict, or why there was nothing to inspect.
-    var verdict: ChainVerdict {
-        inspectionOverdue ? inspectedVerdict.overdue(source) : inspectedVerdict
-    }
-
-    private var inspectedVerdict: ChainVerdict {
-        switch (chain, sourceKind) {
-        case (nil, .network):
-            ChainVerdict(nil, notInspected: "\(target): network disk \(source), not inspected", severity: .info)
-        case (nil, .none):
-            ChainVerdict(nil, notInspected: "\(target): no image (empty drive)", severity: .ok)
-        case (nil, .volume):
-            ChainVerdict(nil, notInspected: "\(target): volume \(source) not found in an active pool", severity: .warning)
-        default:
-            ChainVerdict(chain, notInspected: "\(target): \(source) not inspected", severity: .ok)
-        }
-    }
 }

@@ -4,7 +4,7 @@ import VirtModel
 /// Typed values of VIRT-AGENTX-MIB's enumerations, decoded here where they are numbered.
 extension MIBReading {
     public var connectionStatus: ConnectionStatus? {
-        scalar("virtHostConnectionStatus")?.number.flatMap { ConnectionStatus(rawValue: Int32(truncatingIfNeeded: $0)) }
+        scalar(VirtAgentxMIB.HostScalars.connectionStatus)?.number.flatMap { ConnectionStatus(rawValue: Int32(truncatingIfNeeded: $0)) }
     }
 }
 
@@ -42,12 +42,16 @@ extension ChainCondition {
 
 extension MIBReading {
     /// Domain names by row index, for naming disk and interface rows (indexed domain first).
-    public var domainNames: [UInt32: String] { names(of: "virtDomainTable", column: "virtDomainName") }
+    public var domainNames: [UInt32: String] {
+        names(rows(of: VirtAgentxMIB.domainTable), VirtAgentxMIB.DomainColumns.name)
+    }
 
     /// Pool names by row index, for naming volume rows (indexed pool first).
-    public var poolNames: [UInt32: String] { names(of: "virtPoolTable", column: "virtPoolName") }
+    public var poolNames: [UInt32: String] {
+        names(rows(of: VirtAgentxMIB.poolTable), VirtAgentxMIB.PoolColumns.name)
+    }
 
-    private func names(of table: String, column: String) -> [UInt32: String] {
-        Dictionary(rows(of: table).compactMap { row in row.index.first.map { ($0, row[column]?.text ?? "?") } }) { a, _ in a }
+    private func names<Entry>(_ rows: [Row<Entry>], _ column: Column<Entry>) -> [UInt32: String] {
+        Dictionary(rows.compactMap { row in row.index.first.map { ($0, row[column]?.text ?? "?") } }) { a, _ in a }
     }
 }

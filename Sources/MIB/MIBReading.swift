@@ -2,36 +2,41 @@
 /// walk of a remote agent or from the view of a local snapshot: what `check`
 /// and `show` read, so both sources give the same answers by construction.
 public struct MIBReading: Sendable {
-    /// One conceptual row: its index and its cells by column sub-identifier.
-    public struct Row: Sendable {
+    /// One conceptual row of a table whose rows are `Entry` values: its index and its
+    /// cells. Read by the table's own column handles (`row[VirtAgentxMIB.DiskColumns.target]`),
+    /// so a column of another table does not compile.
+    public struct Row<Entry>: Sendable {
         public let index: [UInt32]
-        fileprivate let table: String
-        fileprivate var values: [UInt32: SNMPValue]
+        fileprivate let values: [UInt32: SNMPValue]
 
-        /// The cell of the named column; nil when the agent did not serve it.
-        public subscript(_ column: String) -> SNMPValue? {
-            let object = MIBReading.object(column)
-            precondition(object.kind == .column && MIBReading.tableOf(object) == table,
-                         "\(column) is not a column of \(table)")
-            return values[object.oid.components.last!]
-        }
+        /// The cell of `column`; nil when the agent did not serve it.
+        public subscript(_ column: Column<Entry>) -> SNMPValue? { values[column.subID] }
     }
 
-    private var scalars: [OID: SNMPValue] = [:]
-    private var tables: [String: [Row]] = [:]
+    /// A row as read, before a caller names its table.
+    private struct Cells: Sendable {
+        let index: [UInt32]
+        var values: [UInt32: SNMPValue]
+    }
+
+    private var scalars: [UInt32: SNMPValue] = [:]
+    /// Rows by the sub-identifier of their table under virtAgentxObjects, in index order.
+    private var tables: [UInt32: [Cells]] = [:]
 
     /// `cells` in any order; cells outside the module's objects are ignored.
     public init(cells: some Sequence<MIBView.Cell>) {
-        var rows: [String: [[UInt32]: Row]] = [:]
+        var rows: [UInt32: [[UInt32]: Cells]] = [:]
+        let depth = VirtAgentxMIB.objectsRoot.components.count
         for cell in cells {
             guard let object = Self.object(containing: cell.oid) else { continue }
             switch object.kind {
             case .scalar:
-                scalars[object.oid] = cell.value
+                scalars[object.oid.components.last!] = cell.value
             case .column:
-                let table = Self.tableOf(object)
+                // A column is virtAgentxObjects.table.1.column: its table is the next sub-identifier.
+                let table = object.oid.components[depth]
                 let index = Array(cell.oid.components.dropFirst(object.oid.components.count))
-                rows[table, default: [:]][index, default: Row(index: index, table: table, values: [:])]
+                rows[table, default: [:]][index, default: Cells(index: index, values: [:])]
                     .values[object.oid.components.last!] = cell.value
             default:
                 continue
@@ -52,33 +57,17 @@ public struct MIBReading: Sendable {
     /// True when at least one object of the module was read.
     public var isEmpty: Bool { scalars.isEmpty && tables.isEmpty }
 
-    /// The value of the named host scalar.
-    public func scalar(_ name: String) -> SNMPValue? {
-        let object = Self.object(name)
-        precondition(object.kind == .scalar, "\(name) is not a scalar")
-        return scalars[object.oid]
+    /// The value of a host scalar (`VirtAgentxMIB.HostScalars`).
+    public func scalar(_ scalar: Scalar) -> SNMPValue? { scalars[scalar.subID] }
+
+    /// The rows of `table` in index order.
+    public func rows<Entry>(of table: Table<Entry>) -> [Row<Entry>] {
+        (tables[table.subID] ?? []).map { Row(index: $0.index, values: $0.values) }
     }
 
-    /// The rows of the named table in index order.
-    public func rows(of table: String) -> [Row] {
-        precondition(Self.object(table).kind == .table, "\(table) is not a table")
-        return tables[table] ?? []
-    }
+    // MARK: The module's objects by OID
 
-    // MARK: The module's objects by name and by OID
-
-    private static let byName = Dictionary(VirtAgentxMIB.objects.map { ($0.name, $0) }) { a, _ in a }
     private static let byOID = Dictionary(VirtAgentxMIB.objects.map { ($0.oid, $0) }) { a, _ in a }
-
-    private static func object(_ name: String) -> MIBObject {
-        guard let object = byName[name] else { preconditionFailure("VIRT-AGENTX-MIB has no object \(name)") }
-        return object
-    }
-
-    /// The table a column belongs to: the column's OID is table.1.column.
-    private static func tableOf(_ column: MIBObject) -> String {
-        byOID[OID(Array(column.oid.components.dropLast(2)))]?.name ?? ""
-    }
 
     /// The scalar (oid.0) or column (oid.index…) that serves `oid`.
     private static func object(containing oid: OID) -> MIBObject? {

@@ -41,6 +41,14 @@ extension VirtAgentxMIB {
     /// `virtAgentxNotifications`: the notifications' own OIDs.
     static let notificationsRoot = root.appending(0)
 
+    /// The notifications, numbered as the module numbers them under virtAgentxNotifications.
+    enum NotificationType: UInt32 {
+        case domainStateChange = 1, diskChainHealthChange, poolStateChange, poolNearlyFull,
+             libvirtConnectionLost, libvirtConnectionRestored, domainUnresponsive, domainResponsive
+
+        var oid: OID { notificationsRoot.appending(rawValue) }
+    }
+
     /// What changed between two snapshots, as notifications. Nothing for the
     /// first snapshot (a fresh agent does not announce the whole world).
     public static func notifications(from old: Snapshot?, to new: Snapshot, kinds: NotificationKinds,
@@ -59,17 +67,24 @@ extension VirtAgentxMIB {
         return result
     }
 
-    private static func cell(_ table: Table<some Any>, _ column: UInt32, _ index: [UInt32], _ value: SNMPValue) -> MIBView.Cell {
-        MIBView.Cell(oid: objectsRoot.appending(table.subID, 1, column).appending(index), value: value)
+    /// `column`'s varbind in the row `index` of `table`.
+    private static func cell<Row>(_ table: Table<Row>, _ column: Column<Row>, _ index: [UInt32],
+                                  _ value: SNMPValue) -> Varbind {
+        Varbind(oid: objectsRoot.appending(table.subID, 1, column.subID).appending(index), value: value)
+    }
+
+    /// A host scalar's varbind.
+    private static func cell(_ scalar: Scalar, _ value: SNMPValue) -> Varbind {
+        Varbind(oid: hostRoot.appending(scalar.subID, 0), value: value)
     }
 
     private static func connectionChanges(_ old: Snapshot, _ new: Snapshot) -> [Notification] {
         let wasUp = old.host.connection.isAnswering, isUp = new.host.connection.isAnswering
         // "Restored" only after a loss: the first connection of a fresh agent is not news.
         guard wasUp != isUp, wasUp || old.host.connection != .connecting else { return [] }
-        return [Notification(oid: notificationsRoot.appending(isUp ? 6 : 5), varbinds: [
-            MIBView.Cell(oid: hostRoot.appending(5, 0), value: .string(new.host.uri)),
-            MIBView.Cell(oid: hostRoot.appending(6, 0), value: .integer(new.host.connection.rawValue)),
+        return [Notification(oid: (isUp ? NotificationType.libvirtConnectionRestored : .libvirtConnectionLost).oid, varbinds: [
+            cell(HostScalars.uri, .string(new.host.uri)),
+            cell(HostScalars.connectionStatus, .integer(new.host.connection.rawValue)),
         ])]
     }
 
@@ -78,11 +93,11 @@ extension VirtAgentxMIB {
         return new.domains.compactMap { domain in
             guard let previous = before[domain.index], previous != domain.state else { return nil }
             let index = [domain.index]
-            return Notification(oid: notificationsRoot.appending(1), varbinds: [
-                cell(domainTable, 2, index, .string(domain.name)),
-                cell(domainTable, 3, index, .string(domain.uuid)),
-                cell(domainTable, 4, index, .integer(domain.state.rawValue)),
-                cell(domainTable, 5, index, .integer(domain.stateReason)),
+            return Notification(oid: NotificationType.domainStateChange.oid, varbinds: [
+                cell(domainTable, DomainColumns.name, index, .string(domain.name)),
+                cell(domainTable, DomainColumns.uuid, index, .string(domain.uuid)),
+                cell(domainTable, DomainColumns.state, index, .integer(domain.state.rawValue)),
+                cell(domainTable, DomainColumns.stateReason, index, .integer(domain.stateReason)),
             ])
         }
     }
@@ -96,10 +111,10 @@ extension VirtAgentxMIB {
             let wasStuck = previous == .unresponsive, isStuck = domain.dataStatus == .unresponsive
             guard wasStuck != isStuck else { return nil }
             let index = [domain.index]
-            return Notification(oid: notificationsRoot.appending(isStuck ? 7 : 8), varbinds: [
-                cell(domainTable, 2, index, .string(domain.name)),
-                cell(domainTable, 3, index, .string(domain.uuid)),
-                cell(domainTable, 16, index, .integer(domain.dataStatus.rawValue)),
+            return Notification(oid: (isStuck ? NotificationType.domainUnresponsive : .domainResponsive).oid, varbinds: [
+                cell(domainTable, DomainColumns.name, index, .string(domain.name)),
+                cell(domainTable, DomainColumns.uuid, index, .string(domain.uuid)),
+                cell(domainTable, DomainColumns.dataStatus, index, .integer(domain.dataStatus.rawValue)),
             ])
         }
     }
@@ -113,13 +128,13 @@ extension VirtAgentxMIB {
             guard let previous = before[Key(domain: disk.domainIndex, disk: disk.index)],
                   previous != verdict.condition else { return nil }
             let index = [disk.domainIndex, disk.index]
-            return Notification(oid: notificationsRoot.appending(2), varbinds: [
-                cell(domainTable, 2, [disk.domainIndex], .string(names[disk.domainIndex] ?? "")),
-                cell(diskTable, 2, index, .string(disk.target)),
-                MIBView.Cell(oid: NotificationObjects.previousChainHealth.appending(0), value: .integer(previous.rawValue)),
-                cell(diskTable, 18, index, .integer(verdict.condition.rawValue)),
-                cell(diskTable, 19, index, .integer(Syntaxes.severityNumber(verdict.severity))),
-                cell(diskTable, 20, index, .string(verdict.detail)),
+            return Notification(oid: NotificationType.diskChainHealthChange.oid, varbinds: [
+                cell(domainTable, DomainColumns.name, [disk.domainIndex], .string(names[disk.domainIndex] ?? "")),
+                cell(diskTable, DiskColumns.target, index, .string(disk.target)),
+                Varbind(oid: NotificationObjects.previousChainHealth.appending(0), value: .integer(previous.rawValue)),
+                cell(diskTable, DiskColumns.chainHealth, index, .integer(verdict.condition.rawValue)),
+                cell(diskTable, DiskColumns.chainSeverity, index, .integer(Syntaxes.severityNumber(verdict.severity))),
+                cell(diskTable, DiskColumns.chainDetail, index, .string(verdict.detail)),
             ])
         }
     }
@@ -132,27 +147,20 @@ extension VirtAgentxMIB {
             guard let previous = before[pool.index] else { continue }
             let index = [pool.index]
             if kinds.contains(.poolState), previous.state != pool.state {
-                result.append(Notification(oid: notificationsRoot.appending(3), varbinds: [
-                    cell(poolTable, 2, index, .string(pool.name)),
-                    cell(poolTable, 5, index, .integer(pool.state.rawValue)),
+                result.append(Notification(oid: NotificationType.poolStateChange.oid, varbinds: [
+                    cell(poolTable, PoolColumns.name, index, .string(pool.name)),
+                    cell(poolTable, PoolColumns.state, index, .integer(pool.state.rawValue)),
                 ]))
             }
-            if kinds.contains(.poolFull), pool.usagePercent >= fullPercent, previous.usagePercent < fullPercent {
-                result.append(Notification(oid: notificationsRoot.appending(4), varbinds: [
-                    cell(poolTable, 2, index, .string(pool.name)),
-                    cell(poolTable, 6, index, .counter64(pool.capacity)),
-                    cell(poolTable, 8, index, .counter64(pool.available)),
-                    MIBView.Cell(oid: NotificationObjects.poolFullThreshold.appending(0), value: .gauge32(fullPercent)),
+            if kinds.contains(.poolFull), pool.usagePercent >= Double(fullPercent), previous.usagePercent < Double(fullPercent) {
+                result.append(Notification(oid: NotificationType.poolNearlyFull.oid, varbinds: [
+                    cell(poolTable, PoolColumns.name, index, .string(pool.name)),
+                    cell(poolTable, PoolColumns.capacity, index, .counter64(pool.capacity)),
+                    cell(poolTable, PoolColumns.available, index, .counter64(pool.available)),
+                    Varbind(oid: NotificationObjects.poolFullThreshold.appending(0), value: .gauge32(fullPercent)),
                 ]))
             }
         }
         return result
-    }
-}
-
-extension StoragePool {
-    /// Allocation as a whole percentage of capacity (0 for an empty or unsized pool).
-    var usagePercent: UInt32 {
-        capacity == 0 ? 0 : UInt32(min(100, Double(allocation) / Double(capacity) * 100))
     }
 }

@@ -48,6 +48,27 @@ public enum VMMIB {
         var upTime: UInt32
     }
 
+    /// vmTable's columns, each declared once: readers, notifications and tests name them here.
+    enum VMColumns {
+        static let index = Column<VMRow>.index("vmIndex", 1, .integer32)
+        static let name = Column<VMRow>("vmName", 2, .displayString) { .string($0.domain.name) }
+        static let uuid = Column<VMRow>("vmUUID", 3, .octetString) { .octets(uuidBytes($0.domain.uuid)) }
+        static let osType = Column<VMRow>("vmOSType", 4, .displayString) { .string($0.domain.osType) }
+        static let adminState = Column<VMRow>("vmAdminState", 5, .integer32) { .integer($0.domain.vmAdminState.rawValue) }
+        static let operState = Column<VMRow>("vmOperState", 6, .integer32) { .integer($0.domain.vmOperState.rawValue) }
+        static let autoStart = Column<VMRow>("vmAutoStart", 7, .integer32) { .integer($0.domain.autostart ? 2 : 3) }       // enabled(2), disabled(3)
+        static let persistent = Column<VMRow>("vmPersistent", 8, .integer32) { .integer($0.domain.persistent ? 2 : 3) }     // persistent(2), transient(3)
+        static let curCpuNumber = Column<VMRow>("vmCurCpuNumber", 9, .integer32) { .integer(Int32(clamping: $0.domain.vcpus)) }
+        static let minCpuNumber = Column<VMRow>("vmMinCpuNumber", 10, .integer32) { _ in .integer(-1) }               // libvirt has no minimum
+        static let maxCpuNumber = Column<VMRow>("vmMaxCpuNumber", 11, .integer32) { .integer(Int32(clamping: $0.domain.maxVcpus)) }
+        static let memUnit = Column<VMRow>("vmMemUnit", 12, .integer32) { _ in .integer(1024) }                  // memory in KiB
+        static let curMem = Column<VMRow>("vmCurMem", 13, .integer32) { .integer(Int32(clamping: $0.domain.memoryKiB)) }
+        static let minMem = Column<VMRow>("vmMinMem", 14, .integer32) { _ in .integer(-1) }
+        static let maxMem = Column<VMRow>("vmMaxMem", 15, .integer32) { .integer(Int32(clamping: $0.domain.maxMemoryKiB)) }
+        static let upTime = Column<VMRow>("vmUpTime", 16, .timeTicks) { .timeTicks($0.upTime) }
+        static let cpuTime = Column<VMRow>("vmCpuTime", 17, .counter64) { .counter64($0.domain.cpuTimeNanoseconds / 1_000) }  // microseconds
+    }
+
     static let vmTable = Table<VMRow>(
         "vmTable", entry: "vmEntry", 4,
         rows: { snapshot in
@@ -57,23 +78,23 @@ public enum VMMIB {
         },
         index: { [$0.domain.index] },
         columns: [
-            .index("vmIndex", 1, .integer32),
-            Column("vmName", 2, .displayString) { .string($0.domain.name) },
-            Column("vmUUID", 3, .octetString) { .octets(uuidBytes($0.domain.uuid)) },
-            Column("vmOSType", 4, .displayString) { .string($0.domain.osType) },
-            Column("vmAdminState", 5, .integer32) { .integer($0.domain.vmAdminState.rawValue) },
-            Column("vmOperState", 6, .integer32) { .integer($0.domain.vmOperState.rawValue) },
-            Column("vmAutoStart", 7, .integer32) { .integer($0.domain.autostart ? 2 : 3) },       // enabled(2), disabled(3)
-            Column("vmPersistent", 8, .integer32) { .integer($0.domain.persistent ? 2 : 3) },     // persistent(2), transient(3)
-            Column("vmCurCpuNumber", 9, .integer32) { .integer(Int32(clamping: $0.domain.vcpus)) },
-            Column("vmMinCpuNumber", 10, .integer32) { _ in .integer(-1) },               // libvirt has no minimum
-            Column("vmMaxCpuNumber", 11, .integer32) { .integer(Int32(clamping: $0.domain.maxVcpus)) },
-            Column("vmMemUnit", 12, .integer32) { _ in .integer(1024) },                  // memory in KiB
-            Column("vmCurMem", 13, .integer32) { .integer(Int32(clamping: $0.domain.memoryKiB)) },
-            Column("vmMinMem", 14, .integer32) { _ in .integer(-1) },
-            Column("vmMaxMem", 15, .integer32) { .integer(Int32(clamping: $0.domain.maxMemoryKiB)) },
-            Column("vmUpTime", 16, .timeTicks) { .timeTicks($0.upTime) },
-            Column("vmCpuTime", 17, .counter64) { .counter64($0.domain.cpuTimeNanoseconds / 1_000) },  // microseconds
+            VMColumns.index,
+            VMColumns.name,
+            VMColumns.uuid,
+            VMColumns.osType,
+            VMColumns.adminState,
+            VMColumns.operState,
+            VMColumns.autoStart,
+            VMColumns.persistent,
+            VMColumns.curCpuNumber,
+            VMColumns.minCpuNumber,
+            VMColumns.maxCpuNumber,
+            VMColumns.memUnit,
+            VMColumns.curMem,
+            VMColumns.minMem,
+            VMColumns.maxMem,
+            VMColumns.upTime,
+            VMColumns.cpuTime,
         ])
 
     /// One vCPU of a domain.
@@ -81,6 +102,12 @@ public enum VMMIB {
         var domainIndex: UInt32
         var number: UInt32
         var timeNanoseconds: UInt64
+    }
+
+    /// vmCpuTable's columns, each declared once: readers, notifications and tests name them here.
+    enum VMCpuColumns {
+        static let index = Column<VCPURow>.index("vmCpuIndex", 1, .integer32)
+        static let coreTime = Column<VCPURow>("vmCpuCoreTime", 2, .counter64) { .counter64($0.timeNanoseconds / 1_000) }
     }
 
     static let vmCpuTable = Table<VCPURow>(
@@ -94,8 +121,8 @@ public enum VMMIB {
         },
         index: { [$0.domainIndex, $0.number] },
         columns: [
-            .index("vmCpuIndex", 1, .integer32),
-            Column("vmCpuCoreTime", 2, .counter64) { .counter64($0.timeNanoseconds / 1_000) },
+            VMCpuColumns.index,
+            VMCpuColumns.coreTime,
         ])
 
     /// One (vCPU, host CPU) pair of a domain.
@@ -110,6 +137,12 @@ public enum VMMIB {
     /// vCPU may run everywhere, and thousands of domains times hundreds of host
     /// CPUs would make the table larger than all the others together.
     static let affinityRowLimit = 65_536
+
+    /// vmCpuAffinityTable's columns, each declared once: readers, notifications and tests name them here.
+    enum VMCpuAffinityColumns {
+        static let physIndex = Column<AffinityRow>.index("vmCpuPhysIndex", 2, .integer32)
+        static let affinity = Column<AffinityRow>("vmCpuAffinity", 3, .integer32) { .integer($0.allowed ? 1 : 2) }   // enable(1), disable(2)
+    }
 
     static let vmCpuAffinityTable = Table<AffinityRow>(
         "vmCpuAffinityTable", entry: "vmCpuAffinityEntry", 6,
@@ -126,49 +159,80 @@ public enum VMMIB {
         },
         index: { [$0.domainIndex, $0.vcpu, $0.hostCPU] },
         columns: [
-            .index("vmCpuPhysIndex", 2, .integer32),
-            Column("vmCpuAffinity", 3, .integer32) { .integer($0.allowed ? 1 : 2) },   // enable(1), disable(2)
+            VMCpuAffinityColumns.physIndex,
+            VMCpuAffinityColumns.affinity,
         ])
+
+    /// vmStorageTable's columns, each declared once: readers, notifications and tests name them here.
+    enum VMStorageColumns {
+        static let vmIndex = Column<Disk>.index("vmStorageVmIndex", 1, .integer32)
+        static let index = Column<Disk>.index("vmStorageIndex", 2, .integer32)
+        static let parent = Column<Disk>("vmStorageParent", 3, .integer32) { _ in .integer(0) }
+        static let sourceType = Column<Disk>("vmStorageSourceType", 4, .integer32) { .integer($0.vmSourceType) }
+        static let sourceTypeString = Column<Disk>("vmStorageSourceTypeString", 5, .displayString) {
+            .string($0.driverFormat.isEmpty ? "\($0.sourceKind)" : $0.driverFormat)
+        }
+        static let resourceID = Column<Disk>("vmStorageResourceID", 6, .displayString) { .string($0.source) }
+        static let access = Column<Disk>("vmStorageAccess", 7, .integer32) { .integer($0.readOnly ? 3 : 2) }   // readonly(3), readwrite(2)
+        static let mediaType = Column<Disk>("vmStorageMediaType", 8, .integer32) { .integer($0.vmMediaType) }
+        static let mediaTypeString = Column<Disk>("vmStorageMediaTypeString", 9, .displayString) { .string("\($0.device)") }
+        static let sizeUnit = Column<Disk>("vmStorageSizeUnit", 10, .integer32) { .integer(Int32(VMMIB.sizeUnit(for: $0.blockInfo.capacity))) }
+        static let definedSize = Column<Disk>("vmStorageDefinedSize", 11, .integer32) {
+            .integer(Int32(clamping: $0.blockInfo.capacity / VMMIB.sizeUnit(for: $0.blockInfo.capacity)))
+        }
+        static let allocatedSize = Column<Disk>("vmStorageAllocatedSize", 12, .integer32) {
+            .integer(Int32(clamping: $0.blockInfo.allocation / VMMIB.sizeUnit(for: $0.blockInfo.capacity)))
+        }
+        static let readIOs = Column<Disk>("vmStorageReadIOs", 13, .counter64) { .counter64($0.stats.readRequests) }
+        static let writeIOs = Column<Disk>("vmStorageWriteIOs", 14, .counter64) { .counter64($0.stats.writeRequests) }
+        static let readOctets = Column<Disk>("vmStorageReadOctets", 15, .counter64) { .counter64($0.stats.readBytes) }
+        static let writeOctets = Column<Disk>("vmStorageWriteOctets", 16, .counter64) { .counter64($0.stats.writeBytes) }
+        static let readLatency = Column<Disk>("vmStorageReadLatency", 17, .counter64) { .counter64($0.stats.readTimeNanoseconds / 1_000) }
+        static let writeLatency = Column<Disk>("vmStorageWriteLatency", 18, .counter64) { .counter64($0.stats.writeTimeNanoseconds / 1_000) }
+    }
 
     static let vmStorageTable = Table<Disk>(
         "vmStorageTable", entry: "vmStorageEntry", 7,
         rows: { $0.disks }, index: { [$0.domainIndex, $0.index] },
         columns: [
-            .index("vmStorageVmIndex", 1, .integer32),
-            .index("vmStorageIndex", 2, .integer32),
-            Column("vmStorageParent", 3, .integer32) { _ in .integer(0) },
-            Column("vmStorageSourceType", 4, .integer32) { .integer($0.vmSourceType) },
-            Column("vmStorageSourceTypeString", 5, .displayString) {
-                .string($0.driverFormat.isEmpty ? "\($0.sourceKind)" : $0.driverFormat)
-            },
-            Column("vmStorageResourceID", 6, .displayString) { .string($0.source) },
-            Column("vmStorageAccess", 7, .integer32) { .integer($0.readOnly ? 3 : 2) },   // readonly(3), readwrite(2)
-            Column("vmStorageMediaType", 8, .integer32) { .integer($0.vmMediaType) },
-            Column("vmStorageMediaTypeString", 9, .displayString) { .string("\($0.device)") },
-            Column("vmStorageSizeUnit", 10, .integer32) { .integer(Int32(sizeUnit(for: $0.blockInfo.capacity))) },
-            Column("vmStorageDefinedSize", 11, .integer32) {
-                .integer(Int32(clamping: $0.blockInfo.capacity / sizeUnit(for: $0.blockInfo.capacity)))
-            },
-            Column("vmStorageAllocatedSize", 12, .integer32) {
-                .integer(Int32(clamping: $0.blockInfo.allocation / sizeUnit(for: $0.blockInfo.capacity)))
-            },
-            Column("vmStorageReadIOs", 13, .counter64) { .counter64($0.stats.readRequests) },
-            Column("vmStorageWriteIOs", 14, .counter64) { .counter64($0.stats.writeRequests) },
-            Column("vmStorageReadOctets", 15, .counter64) { .counter64($0.stats.readBytes) },
-            Column("vmStorageWriteOctets", 16, .counter64) { .counter64($0.stats.writeBytes) },
-            Column("vmStorageReadLatency", 17, .counter64) { .counter64($0.stats.readTimeNanoseconds / 1_000) },
-            Column("vmStorageWriteLatency", 18, .counter64) { .counter64($0.stats.writeTimeNanoseconds / 1_000) },
+            VMStorageColumns.vmIndex,
+            VMStorageColumns.index,
+            VMStorageColumns.parent,
+            VMStorageColumns.sourceType,
+            VMStorageColumns.sourceTypeString,
+            VMStorageColumns.resourceID,
+            VMStorageColumns.access,
+            VMStorageColumns.mediaType,
+            VMStorageColumns.mediaTypeString,
+            VMStorageColumns.sizeUnit,
+            VMStorageColumns.definedSize,
+            VMStorageColumns.allocatedSize,
+            VMStorageColumns.readIOs,
+            VMStorageColumns.writeIOs,
+            VMStorageColumns.readOctets,
+            VMStorageColumns.writeOctets,
+            VMStorageColumns.readLatency,
+            VMStorageColumns.writeLatency,
         ])
+
+    /// vmNetworkTable's columns, each declared once: readers, notifications and tests name them here.
+    enum VMNetworkColumns {
+        static let index = Column<Interface>.index("vmNetworkIndex", 1, .integer32)
+        static let ifIndex = Column<Interface>("vmNetworkIfIndex", 2, .integer32) { .integer(Int32(clamping: $0.hostIfIndex)) }
+        static let parent = Column<Interface>("vmNetworkParent", 3, .integer32) { .integer(Int32(clamping: $0.parentIfIndex)) }
+        static let model = Column<Interface>("vmNetworkModel", 4, .displayString) { .string($0.model) }
+        static let physAddress = Column<Interface>("vmNetworkPhysAddress", 5, .octetString) { .octets($0.mac) }
+    }
 
     static let vmNetworkTable = Table<Interface>(
         "vmNetworkTable", entry: "vmNetworkEntry", 8,
         rows: { $0.interfaces }, index: { [$0.domainIndex, $0.index] },
         columns: [
-            .index("vmNetworkIndex", 1, .integer32),
-            Column("vmNetworkIfIndex", 2, .integer32) { .integer(Int32(clamping: $0.hostIfIndex)) },
-            Column("vmNetworkParent", 3, .integer32) { .integer(Int32(clamping: $0.parentIfIndex)) },
-            Column("vmNetworkModel", 4, .displayString) { .string($0.model) },
-            Column("vmNetworkPhysAddress", 5, .octetString) { .octets($0.mac) },
+            VMNetworkColumns.index,
+            VMNetworkColumns.ifIndex,
+            VMNetworkColumns.parent,
+            VMNetworkColumns.model,
+            VMNetworkColumns.physAddress,
         ])
 
     static let tables: [any TableDescription] = [vmTable, vmCpuTable, vmCpuAffinityTable, vmStorageTable, vmNetworkTable]

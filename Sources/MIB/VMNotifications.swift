@@ -78,14 +78,16 @@ extension VMMIB {
     }
 
     private static func perVM(_ number: UInt32, _ domain: Domain) -> Notification {
-        let entry = objectsRoot.appending(4, 1)
+        func cell(_ column: Column<VMRow>, _ value: SNMPValue) -> Varbind {
+            Varbind(oid: objectsRoot.appending(vmTable.subID, 1, column.subID, domain.index), value: value)
+        }
         var varbinds = [
-            MIBView.Cell(oid: entry.appending(2, domain.index), value: .string(domain.name)),
-            MIBView.Cell(oid: entry.appending(3, domain.index), value: .octets(uuidBytes(domain.uuid))),
-            MIBView.Cell(oid: entry.appending(6, domain.index), value: .integer(domain.vmOperState.rawValue)),
+            cell(VMColumns.name, .string(domain.name)),
+            cell(VMColumns.uuid, .octets(uuidBytes(domain.uuid))),
+            cell(VMColumns.operState, .integer(domain.vmOperState.rawValue)),
         ]
         if number == deletedNumber {
-            varbinds.append(MIBView.Cell(oid: entry.appending(8, domain.index), value: .integer(domain.persistent ? 2 : 3)))
+            varbinds.append(cell(VMColumns.persistent, .integer(domain.persistent ? 2 : 3)))
         }
         return Notification(oid: notificationsRoot.appending(number), varbinds: varbinds)
     }

@@ -16,59 +16,101 @@ public enum VirtAgentxMIB {
     /// `virtHost`: the host scalars.
     public static let hostRoot = objectsRoot.appending(1)
 
-    public static let hostScalars: [Scalar] = [
-        Scalar("virtHostHypervisorType", 1, .displayString) { .string($0.host.hypervisorType) },
-        Scalar("virtHostHypervisorVersion", 2, .displayString) { .string($0.host.hypervisorVersion) },
-        Scalar("virtHostLibvirtVersion", 3, .displayString) { .string($0.host.libvirtVersion) },
-        Scalar("virtHostName", 4, .displayString) { .string($0.host.hostname) },
-        Scalar("virtHostURI", 5, .displayString) { .string($0.host.uri) },
-        Scalar("virtHostConnectionStatus", 6, Syntaxes.connectionStatus) {
+    /// virtHost's scalars, each declared once: readers and notifications name them here.
+    public enum HostScalars {
+        public static let hypervisorType = Scalar("virtHostHypervisorType", 1, .displayString) { .string($0.host.hypervisorType) }
+        public static let hypervisorVersion = Scalar("virtHostHypervisorVersion", 2, .displayString) { .string($0.host.hypervisorVersion) }
+        public static let libvirtVersion = Scalar("virtHostLibvirtVersion", 3, .displayString) { .string($0.host.libvirtVersion) }
+        public static let name = Scalar("virtHostName", 4, .displayString) { .string($0.host.hostname) }
+        public static let uri = Scalar("virtHostURI", 5, .displayString) { .string($0.host.uri) }
+        public static let connectionStatus = Scalar("virtHostConnectionStatus", 6, Syntaxes.connectionStatus) {
             .integer($0.host.connection.rawValue)
-        },
-        Scalar("virtHostLastPollTime", 7, .dateAndTime) {
+        }
+        public static let lastPollTime = Scalar("virtHostLastPollTime", 7, .dateAndTime) {
             .octets($0.host.lastPoll.map(DateAndTime.encode) ?? DateAndTime.unknown)
-        },
-        Scalar("virtHostLastPollDuration", 8, .unsigned32) { .gauge32($0.host.lastPollMilliseconds) },
-        Scalar("virtHostDomainCount", 9, .gauge32) { .gauge(saturating: UInt64($0.domains.count)) },
-        Scalar("virtHostCpuCount", 10, .unsigned32) { .gauge32($0.host.cpus) },
-        Scalar("virtHostMemory", 11, .gauge32) { .gauge(saturating: $0.host.memoryKiB) },
-        Scalar("virtHostPoolCount", 12, .gauge32) { .gauge(saturating: UInt64($0.pools.count)) },
-        Scalar("virtHostVolumeCount", 13, .gauge32) { .gauge(saturating: UInt64($0.volumes.count)) },
-        Scalar("virtHostDiskCount", 14, .gauge32) { .gauge(saturating: UInt64($0.disks.count)) },
-        Scalar("virtHostUnhealthyChainCount", 15, .gauge32) { .gauge32($0.host.unhealthyChains) },
-        Scalar("virtHostDataAge", 16, .unsigned32) { _ in .gauge32(UInt32.max) },   // live: see `view(of:)`
-        Scalar("virtHostAbandonedCalls", 17, .gauge32) { .gauge32($0.host.abandonedCalls) },
-        Scalar("virtHostAbandonedCallsTotal", 18, .counter32) { .counter32($0.host.abandonedCallsTotal) },
-        Scalar("virtHostUnresponsiveDomainCount", 19, .gauge32) {
+        }
+        public static let lastPollDuration = Scalar("virtHostLastPollDuration", 8, .unsigned32) { .gauge32($0.host.lastPollMilliseconds) }
+        public static let domainCount = Scalar("virtHostDomainCount", 9, .gauge32) { .gauge(saturating: UInt64($0.domains.count)) }
+        public static let cpuCount = Scalar("virtHostCpuCount", 10, .unsigned32) { .gauge32($0.host.cpus) }
+        public static let memory = Scalar("virtHostMemory", 11, .gauge32) { .gauge(saturating: $0.host.memoryKiB) }
+        public static let poolCount = Scalar("virtHostPoolCount", 12, .gauge32) { .gauge(saturating: UInt64($0.pools.count)) }
+        public static let volumeCount = Scalar("virtHostVolumeCount", 13, .gauge32) { .gauge(saturating: UInt64($0.volumes.count)) }
+        public static let diskCount = Scalar("virtHostDiskCount", 14, .gauge32) { .gauge(saturating: UInt64($0.disks.count)) }
+        public static let unhealthyChainCount = Scalar("virtHostUnhealthyChainCount", 15, .gauge32) { .gauge32($0.host.unhealthyChains) }
+        public static let dataAge = Scalar("virtHostDataAge", 16, .unsigned32) { _ in .gauge32(UInt32.max) }   // live: see `view(of:)`
+        public static let abandonedCalls = Scalar("virtHostAbandonedCalls", 17, .gauge32) { .gauge32($0.host.abandonedCalls) }
+        public static let abandonedCallsTotal = Scalar("virtHostAbandonedCallsTotal", 18, .counter32) { .counter32($0.host.abandonedCallsTotal) }
+        public static let unresponsiveDomainCount = Scalar("virtHostUnresponsiveDomainCount", 19, .gauge32) {
             .gauge(saturating: UInt64($0.domains.count { $0.dataStatus == .unresponsive }))
-        },
+        }
+    }
+
+    public static let hostScalars: [Scalar] = [
+        HostScalars.hypervisorType,
+        HostScalars.hypervisorVersion,
+        HostScalars.libvirtVersion,
+        HostScalars.name,
+        HostScalars.uri,
+        HostScalars.connectionStatus,
+        HostScalars.lastPollTime,
+        HostScalars.lastPollDuration,
+        HostScalars.domainCount,
+        HostScalars.cpuCount,
+        HostScalars.memory,
+        HostScalars.poolCount,
+        HostScalars.volumeCount,
+        HostScalars.diskCount,
+        HostScalars.unhealthyChainCount,
+        HostScalars.dataAge,
+        HostScalars.abandonedCalls,
+        HostScalars.abandonedCallsTotal,
+        HostScalars.unresponsiveDomainCount,
     ]
+
+    /// domainTable's columns, each declared once: readers, notifications and tests name them here.
+    public enum DomainColumns {
+        public static let index = Column<Domain>.index("virtDomainIndex", 1, .unsigned32)
+        public static let name = Column<Domain>("virtDomainName", 2, .displayString) { .string($0.name) }
+        public static let uuid = Column<Domain>("virtDomainUUID", 3, .displayString) { .string($0.uuid) }
+        public static let state = Column<Domain>("virtDomainState", 4, Syntaxes.domainState) { .integer($0.state.rawValue) }
+        public static let stateReason = Column<Domain>("virtDomainStateReason", 5, .integer32) { .integer($0.stateReason) }
+        public static let stateReasonText = Column<Domain>("virtDomainStateReasonText", 6, .displayString) { .string($0.stateReasonText) }
+        public static let id = Column<Domain>("virtDomainId", 7, .integer32) { .integer($0.id) }
+        public static let vcpus = Column<Domain>("virtDomainVcpus", 8, .unsigned32) { .gauge32($0.vcpus) }
+        public static let vcpusMax = Column<Domain>("virtDomainVcpusMax", 9, .unsigned32) { .gauge32($0.maxVcpus) }
+        public static let memory = Column<Domain>("virtDomainMemory", 10, .gauge32) { .gauge(saturating: $0.memoryKiB) }
+        public static let memoryMax = Column<Domain>("virtDomainMemoryMax", 11, .gauge32) { .gauge(saturating: $0.maxMemoryKiB) }
+        public static let cpuTime = Column<Domain>("virtDomainCpuTime", 12, .counter64) { .counter64($0.cpuTimeNanoseconds) }
+        public static let autostart = Column<Domain>("virtDomainAutostart", 13, .truthValue) { .truthValue($0.autostart) }
+        public static let persistent = Column<Domain>("virtDomainPersistent", 14, .truthValue) { .truthValue($0.persistent) }
+        public static let osType = Column<Domain>("virtDomainOSType", 15, .displayString) { .string($0.osType) }
+        public static let dataStatus = Column<Domain>("virtDomainDataStatus", 16, Syntaxes.dataStatus) { .integer($0.dataStatus.rawValue) }
+        public static let dataAge = Column<Domain>("virtDomainDataAge", 17, .unsigned32) { _ in .gauge32(UInt32.max) }   // live: see `parts(of:)`
+    }
 
     public static let domainTable = Table<Domain>(
         "virtDomainTable", entry: "virtDomainEntry", 2,
         rows: { $0.domains }, index: { [$0.index] },
         columns: [
-            .index("virtDomainIndex", 1, .unsigned32),
-            Column("virtDomainName", 2, .displayString) { .string($0.name) },
-            Column("virtDomainUUID", 3, .displayString) { .string($0.uuid) },
-            Column("virtDomainState", 4, Syntaxes.domainState) { .integer($0.state.rawValue) },
-            Column("virtDomainStateReason", 5, .integer32) { .integer($0.stateReason) },
-            Column("virtDomainStateReasonText", 6, .displayString) { .string($0.stateReasonText) },
-            Column("virtDomainId", 7, .integer32) { .integer($0.id) },
-            Column("virtDomainVcpus", 8, .unsigned32) { .gauge32($0.vcpus) },
-            Column("virtDomainVcpusMax", 9, .unsigned32) { .gauge32($0.maxVcpus) },
-            Column("virtDomainMemory", 10, .gauge32) { .gauge(saturating: $0.memoryKiB) },
-            Column("virtDomainMemoryMax", 11, .gauge32) { .gauge(saturating: $0.maxMemoryKiB) },
-            Column("virtDomainCpuTime", 12, .counter64) { .counter64($0.cpuTimeNanoseconds) },
-            Column("virtDomainAutostart", 13, .truthValue) { .truthValue($0.autostart) },
-            Column("virtDomainPersistent", 14, .truthValue) { .truthValue($0.persistent) },
-            Column("virtDomainOSType", 15, .displayString) { .string($0.osType) },
-            Column("virtDomainDataStatus", 16, Syntaxes.dataStatus) { .integer($0.dataStatus.rawValue) },
-            Column("virtDomainDataAge", 17, .unsigned32) { _ in .gauge32(UInt32.max) },   // live: see `parts(of:)`
+            DomainColumns.index,
+            DomainColumns.name,
+            DomainColumns.uuid,
+            DomainColumns.state,
+            DomainColumns.stateReason,
+            DomainColumns.stateReasonText,
+            DomainColumns.id,
+            DomainColumns.vcpus,
+            DomainColumns.vcpusMax,
+            DomainColumns.memory,
+            DomainColumns.memoryMax,
+            DomainColumns.cpuTime,
+            DomainColumns.autostart,
+            DomainColumns.persistent,
+            DomainColumns.osType,
+            DomainColumns.dataStatus,
+            DomainColumns.dataAge,
         ])
 
-    /// virtDomainDataAge's column number.
-    static let domainDataAgeColumn: UInt32 = 17
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
@@ -101,8 +143,8 @@ public enum VirtAgentxMIB {
     /// The module's scalar cells, tables and live cells (the data's age) for `snapshot`.
     static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
                                                   live: [OID: @Sendable () -> SNMPValue]) {
-        var live = [hostRoot.appending(16, 0): dataAge(since: snapshot.host.lastPoll)]
-        let ageColumn = objectsRoot.appending(domainTable.subID, 1, domainDataAgeColumn)
+        var live = [hostRoot.appending(HostScalars.dataAge.subID, 0): dataAge(since: snapshot.host.lastPoll)]
+        let ageColumn = objectsRoot.appending(domainTable.subID, 1, DomainColumns.dataAge.subID)
         for domain in snapshot.domains {
             live[ageColumn.appending(domain.index)] = dataAge(since: domain.dataTime)
         }

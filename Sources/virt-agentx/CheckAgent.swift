@@ -35,10 +35,10 @@ struct CheckAgent: ParsableCommand {
             options.finish(PluginOutput(service: service, status: .unknown, summary: error.description))
         }
         let connection = reading.connectionStatus
-        let uri = reading.scalar("virtHostURI")?.text ?? "?"
-        let age = reading.scalar("virtHostDataAge")?.number ?? Int64(UInt32.max)
-        let pollMilliseconds = reading.scalar("virtHostLastPollDuration")?.number ?? 0
-        let domains = reading.scalar("virtHostDomainCount")?.number ?? 0
+        let uri = reading.scalar(HostScalars.uri)?.text ?? "?"
+        let age = reading.scalar(HostScalars.dataAge)?.number ?? Int64(UInt32.max)
+        let pollMilliseconds = reading.scalar(HostScalars.lastPollDuration)?.number ?? 0
+        let domains = reading.scalar(HostScalars.domainCount)?.number ?? 0
 
         let connectionStatus: PluginStatus = switch connection {
         case .connected: .ok
@@ -48,7 +48,7 @@ struct CheckAgent: ParsableCommand {
         let neverPolled = age == Int64(UInt32.max)
         let ageStatus = neverPolled ? PluginStatus.warning : status(of: Double(age), warning: warning, critical: critical)
         let ageText = neverPolled ? "no poll has succeeded yet" : "data \(age) s old"
-        let unresponsive = reading.scalar("virtHostUnresponsiveDomainCount")?.number ?? 0
+        let unresponsive = reading.scalar(HostScalars.unresponsiveDomainCount)?.number ?? 0
         let stuckText = unresponsive > 0 ? " (\(unresponsive) unresponsive, served with their last values)" : ""
         let summary = "libvirt \(connection?.name ?? "status unknown") (\(uri)), \(ageText), \(domains) domains\(stuckText), last poll \(pollMilliseconds) ms"
         options.finish(PluginOutput(

@@ -24,8 +24,8 @@ struct CheckChains: ParsableCommand {
     }
 
     func verdicts(in reading: MIBReading) -> [Verdict] {
-        func verdicts(_ table: String, owners: [UInt32: String], only: String?, name: String,
-                      severity: String, health: String, detail: String) -> [Verdict] {
+        func verdicts<Entry>(_ table: Table<Entry>, owners: [UInt32: String], only: String?, name: Column<Entry>,
+                             severity: Column<Entry>, health: Column<Entry>, detail: Column<Entry>) -> [Verdict] {
             reading.rows(of: table).compactMap { row in
                 let owner = row.index.first.flatMap { owners[$0] } ?? "?"
                 guard only == nil || owner == only else { return nil }
@@ -37,11 +37,11 @@ struct CheckChains: ParsableCommand {
             }
         }
         let disks = pool != nil ? [] : verdicts(
-            "virtDiskTable", owners: reading.domainNames, only: domain, name: "virtDiskTarget",
-            severity: "virtDiskChainSeverity", health: "virtDiskChainHealth", detail: "virtDiskChainDetail")
+            VirtAgentxMIB.diskTable, owners: reading.domainNames, only: domain, name: DiskColumns.target,
+            severity: DiskColumns.chainSeverity, health: DiskColumns.chainHealth, detail: DiskColumns.chainDetail)
         let volumes = domain != nil ? [] : verdicts(
-            "virtVolumeTable", owners: reading.poolNames, only: pool, name: "virtVolumeName",
-            severity: "virtVolumeChainSeverity", health: "virtVolumeChainHealth", detail: "virtVolumeChainDetail")
+            VirtAgentxMIB.volumeTable, owners: reading.poolNames, only: pool, name: VolumeColumns.name,
+            severity: VolumeColumns.chainSeverity, health: VolumeColumns.chainHealth, detail: VolumeColumns.chainDetail)
         return disks + volumes
     }
 
@@ -77,9 +77,9 @@ struct CheckDomains: ParsableCommand {
 
     func run() throws {
         let service = "VIRT DOMAINS"
-        let domains = options.readConnected(service: service).rows(of: "virtDomainTable").map { row in
-            (name: row["virtDomainName"]?.text ?? "?", state: row["virtDomainState"]?.domainState ?? .nostate,
-             reason: row["virtDomainStateReasonText"]?.text ?? "")
+        let domains = options.readConnected(service: service).rows(of: VirtAgentxMIB.domainTable).map { row in
+            (name: row[DomainColumns.name]?.text ?? "?", state: row[DomainColumns.state]?.domainState ?? .nostate,
+             reason: row[DomainColumns.stateReasonText]?.text ?? "")
         }
         if let domain {
             guard let found = domains.first(where: { $0.name == domain }) else {
@@ -117,13 +117,13 @@ struct CheckPools: ParsableCommand {
     func run() throws {
         let service = "VIRT POOLS"
         let warning = options.warningRange ?? ThresholdRange("80"), critical = options.criticalRange ?? ThresholdRange("90")
-        let pools = options.readConnected(service: service).rows(of: "virtPoolTable")
+        let pools = options.readConnected(service: service).rows(of: VirtAgentxMIB.poolTable)
         var worst = PluginStatus.ok
         var details: [String] = [], problems: [String] = [], performance: [PerformanceDatum] = []
         for pool in pools {
-            let name = pool["virtPoolName"]?.text ?? "?", state = pool["virtPoolState"]?.poolState ?? .inaccessible
-            let capacity = pool["virtPoolCapacity"]?.number ?? 0, allocation = pool["virtPoolAllocation"]?.number ?? 0
-            let used = capacity == 0 ? 0 : Double(allocation) / Double(capacity) * 100
+            let name = pool[PoolColumns.name]?.text ?? "?", state = pool[PoolColumns.state]?.poolState ?? .inaccessible
+            let capacity = pool[PoolColumns.capacity]?.number ?? 0, allocation = pool[PoolColumns.allocation]?.number ?? 0
+            let used = StoragePool.usagePercent(allocation: UInt64(clamping: allocation), capacity: UInt64(clamping: capacity))
             let poolStatus = state == .running || state == .degraded
                 ? status(of: used, warning: warning, critical: critical) : .warning
             worst = max(worst, poolStatus)

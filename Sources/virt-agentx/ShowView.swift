@@ -27,20 +27,20 @@ struct ShowView {
     }
 
     private func host() -> String {
-        func text(_ name: String) -> String { reading.scalar(name)?.text ?? "" }
-        func number(_ name: String) -> Int64 { reading.scalar(name)?.number ?? 0 }
+        func text(_ scalar: Scalar) -> String { reading.scalar(scalar)?.text ?? "" }
+        func number(_ scalar: Scalar) -> Int64 { reading.scalar(scalar)?.number ?? 0 }
         let connection = reading.connectionStatus
-        let age = number("virtHostDataAge")
-        let unhealthy = number("virtHostUnhealthyChainCount")
+        let age = number(HostScalars.dataAge)
+        let unhealthy = number(HostScalars.unhealthyChainCount)
         var table = TextTable(["Host", ""])
-        table.append(["Name", TextTable.Cell(text("virtHostName"))])
-        table.append(["Hypervisor", TextTable.Cell("\(text("virtHostHypervisorType")) \(text("virtHostHypervisorVersion")), libvirt \(text("virtHostLibvirtVersion"))")])
-        table.append(["libvirt", TextTable.Cell("\(text("virtHostURI")): \(connection?.name ?? "?")",
+        table.append(["Name", TextTable.Cell(text(HostScalars.name))])
+        table.append(["Hypervisor", TextTable.Cell("\(text(HostScalars.hypervisorType)) \(text(HostScalars.hypervisorVersion)), libvirt \(text(HostScalars.libvirtVersion))")])
+        table.append(["libvirt", TextTable.Cell("\(text(HostScalars.uri)): \(connection?.name ?? "?")",
                                                    connection == .connected ? .good : connection == .degraded ? .warning : .critical)])
-        table.append(["Data age", TextTable.Cell(age == Int64(UInt32.max) ? "no poll yet" : "\(age) s (last poll took \(number("virtHostLastPollDuration")) ms)")])
-        table.append(["CPUs, memory", TextTable.Cell("\(number("virtHostCpuCount")), \(Self.size(number("virtHostMemory") * 1024))")])
-        table.append(["Domains", TextTable.Cell("\(number("virtHostDomainCount")) with \(number("virtHostDiskCount")) disks")])
-        table.append(["Storage", TextTable.Cell("\(number("virtHostPoolCount")) pools, \(number("virtHostVolumeCount")) volumes")])
+        table.append(["Data age", TextTable.Cell(age == Int64(UInt32.max) ? "no poll yet" : "\(age) s (last poll took \(number(HostScalars.lastPollDuration)) ms)")])
+        table.append(["CPUs, memory", TextTable.Cell("\(number(HostScalars.cpuCount)), \(Self.size(number(HostScalars.memory) * 1024))")])
+        table.append(["Domains", TextTable.Cell("\(number(HostScalars.domainCount)) with \(number(HostScalars.diskCount)) disks")])
+        table.append(["Storage", TextTable.Cell("\(number(HostScalars.poolCount)) pools, \(number(HostScalars.volumeCount)) volumes")])
         table.append(["Unhealthy chains", TextTable.Cell("\(unhealthy)", unhealthy == 0 ? .good : .warning)])
         // A key/value list: drop the header line.
         return table.render(color: color).split(separator: "\n", maxSplits: 1).last.map(String.init) ?? ""
@@ -48,21 +48,21 @@ struct ShowView {
 
     private func domains() -> TextTable {
         var table = TextTable([">#", "Name", "State", "Reason", ">vCPUs", ">Memory", ">CPU time", "Autostart", "Data"])
-        for row in reading.rows(of: "virtDomainTable") {
-            let state = row["virtDomainState"]?.domainState
+        for row in reading.rows(of: VirtAgentxMIB.domainTable) {
+            let state = row[DomainColumns.state]?.domainState
             let style: TextTable.Style = switch state {
             case .running: .good
             case .paused, .pmsuspended, .blocked: .warning
             case .crashed: .critical
             default: .plain
             }
-            table.append([TextTable.Cell("\(row.index.first ?? 0)"), TextTable.Cell(row["virtDomainName"]?.text ?? ""),
-                          TextTable.Cell(state?.text ?? "?", style), TextTable.Cell(row["virtDomainStateReasonText"]?.text ?? ""),
-                          TextTable.Cell("\(row["virtDomainVcpus"]?.number ?? 0)"),
-                          TextTable.Cell(Self.size((row["virtDomainMemory"]?.number ?? 0) * 1024)),
-                          TextTable.Cell(Self.duration(nanoseconds: row["virtDomainCpuTime"]?.number ?? 0)),
-                          TextTable.Cell(row["virtDomainAutostart"]?.number == 1 ? "yes" : "no"),
-                          Self.dataCell(status: row["virtDomainDataStatus"]?.number, age: row["virtDomainDataAge"]?.number)])
+            table.append([TextTable.Cell("\(row.index.first ?? 0)"), TextTable.Cell(row[DomainColumns.name]?.text ?? ""),
+                          TextTable.Cell(state?.text ?? "?", style), TextTable.Cell(row[DomainColumns.stateReasonText]?.text ?? ""),
+                          TextTable.Cell("\(row[DomainColumns.vcpus]?.number ?? 0)"),
+                          TextTable.Cell(Self.size((row[DomainColumns.memory]?.number ?? 0) * 1024)),
+                          TextTable.Cell(Self.duration(nanoseconds: row[DomainColumns.cpuTime]?.number ?? 0)),
+                          TextTable.Cell(row[DomainColumns.autostart]?.number == 1 ? "yes" : "no"),
+                          Self.dataCell(status: row[DomainColumns.dataStatus]?.number, age: row[DomainColumns.dataAge]?.number)])
         }
         return table
     }
@@ -82,40 +82,40 @@ struct ShowView {
     private func disks() -> TextTable {
         let domains = reading.domainNames
         var table = TextTable(["Domain", "Disk", "Device", "Format", ">Capacity", ">Depth", "Chain", "Drift", "Source", "Detail"])
-        for row in reading.rows(of: "virtDiskTable") {
-            let severity = row["virtDiskChainSeverity"]?.severity ?? .warning
+        for row in reading.rows(of: VirtAgentxMIB.diskTable) {
+            let severity = row[DiskColumns.chainSeverity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
-            let device = row["virtDiskDevice"]?.enumeration(Disk.Device.self).map { "\($0)" } ?? "?"
-            let drift = row["virtDiskChainDrift"]?.enumeration(Disk.Drift.self)
+            let device = row[DiskColumns.device]?.enumeration(Disk.Device.self).map { "\($0)" } ?? "?"
+            let drift = row[DiskColumns.chainDrift]?.enumeration(Disk.Drift.self)
             table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"),
-                          TextTable.Cell(row["virtDiskTarget"]?.text ?? ""), TextTable.Cell(device),
-                          TextTable.Cell(row["virtDiskDriverFormat"]?.text ?? ""),
-                          TextTable.Cell(Self.size(row["virtDiskCapacity"]?.number ?? 0)),
-                          TextTable.Cell("\(row["virtDiskChainDepth"]?.number ?? 0)"),
-                          verdict(row["virtDiskChainHealth"], severity),
+                          TextTable.Cell(row[DiskColumns.target]?.text ?? ""), TextTable.Cell(device),
+                          TextTable.Cell(row[DiskColumns.driverFormat]?.text ?? ""),
+                          TextTable.Cell(Self.size(row[DiskColumns.capacity]?.number ?? 0)),
+                          TextTable.Cell("\(row[DiskColumns.chainDepth]?.number ?? 0)"),
+                          verdict(row[DiskColumns.chainHealth], severity),
                           TextTable.Cell(drift.map { "\($0)" } ?? "?", drift == .differs ? .warning : .plain),
-                          TextTable.Cell(row["virtDiskSource"]?.text ?? ""),
-                          TextTable.Cell(severity >= .warning ? row["virtDiskChainDetail"]?.text ?? "" : "")])
+                          TextTable.Cell(row[DiskColumns.source]?.text ?? ""),
+                          TextTable.Cell(severity >= .warning ? row[DiskColumns.chainDetail]?.text ?? "" : "")])
         }
         return table
     }
 
     private func layers() -> TextTable {
         let domains = reading.domainNames
-        let targets = Dictionary(reading.rows(of: "virtDiskTable").map { ($0.index, $0["virtDiskTarget"]?.text ?? "?") }) { a, _ in a }
+        let targets = Dictionary(reading.rows(of: VirtAgentxMIB.diskTable).map { ($0.index, $0[DiskColumns.target]?.text ?? "?") }) { a, _ in a }
         var table = TextTable(["Domain", "Disk", ">Depth", "Declared", "Probed", ">Virtual size", "Condition", "Source", "Detail"])
-        for row in reading.rows(of: "virtChainLayerTable") {
-            let severity = row["virtChainLayerSeverity"]?.severity ?? .warning
+        for row in reading.rows(of: VirtAgentxMIB.chainLayerTable) {
+            let severity = row[LayerColumns.severity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
             table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"),
                           TextTable.Cell(targets[Array(row.index.prefix(2))] ?? "?"),
                           TextTable.Cell("\(row.index.last ?? 0)"),
-                          TextTable.Cell(row["virtChainLayerDeclaredFormat"]?.text ?? ""),
-                          TextTable.Cell(row["virtChainLayerProbedFormat"]?.text ?? ""),
-                          TextTable.Cell(Self.size(row["virtChainLayerVirtualSize"]?.number ?? 0)),
-                          verdict(row["virtChainLayerCondition"], severity),
-                          TextTable.Cell(row["virtChainLayerSource"]?.text ?? ""),
-                          TextTable.Cell(severity >= .warning ? row["virtChainLayerDetail"]?.text ?? "" : "")])
+                          TextTable.Cell(row[LayerColumns.declaredFormat]?.text ?? ""),
+                          TextTable.Cell(row[LayerColumns.probedFormat]?.text ?? ""),
+                          TextTable.Cell(Self.size(row[LayerColumns.virtualSize]?.number ?? 0)),
+                          verdict(row[LayerColumns.condition], severity),
+                          TextTable.Cell(row[LayerColumns.source]?.text ?? ""),
+                          TextTable.Cell(severity >= .warning ? row[LayerColumns.detail]?.text ?? "" : "")])
         }
         return table
     }
@@ -123,16 +123,16 @@ struct ShowView {
     private func interfaces() -> TextTable {
         let domains = reading.domainNames
         var table = TextTable(["Domain", "MAC", "Type", "Source", "Model", "Device", ">Received", ">Sent", ">Errors"])
-        for row in reading.rows(of: "virtInterfaceTable") {
-            let mac: String = if case .octets(let bytes) = row["virtInterfaceMAC"] {
+        for row in reading.rows(of: VirtAgentxMIB.interfaceTable) {
+            let mac: String = if case .octets(let bytes) = row[InterfaceColumns.mac] {
                 bytes.map { String(format: "%02x", $0) }.joined(separator: ":")
             } else { "" }
-            let errors = (row["virtInterfaceRxErrors"]?.number ?? 0) + (row["virtInterfaceTxErrors"]?.number ?? 0)
+            let errors = (row[InterfaceColumns.rxErrors]?.number ?? 0) + (row[InterfaceColumns.txErrors]?.number ?? 0)
             table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"), TextTable.Cell(mac),
-                          TextTable.Cell(row["virtInterfaceType"]?.text ?? ""), TextTable.Cell(row["virtInterfaceSource"]?.text ?? ""),
-                          TextTable.Cell(row["virtInterfaceModel"]?.text ?? ""), TextTable.Cell(row["virtInterfaceDevice"]?.text ?? ""),
-                          TextTable.Cell(Self.size(row["virtInterfaceRxBytes"]?.number ?? 0)),
-                          TextTable.Cell(Self.size(row["virtInterfaceTxBytes"]?.number ?? 0)),
+                          TextTable.Cell(row[InterfaceColumns.type]?.text ?? ""), TextTable.Cell(row[InterfaceColumns.source]?.text ?? ""),
+                          TextTable.Cell(row[InterfaceColumns.model]?.text ?? ""), TextTable.Cell(row[InterfaceColumns.device]?.text ?? ""),
+                          TextTable.Cell(Self.size(row[InterfaceColumns.rxBytes]?.number ?? 0)),
+                          TextTable.Cell(Self.size(row[InterfaceColumns.txBytes]?.number ?? 0)),
                           TextTable.Cell("\(errors)", errors > 0 ? .warning : .plain)])
         }
         return table
@@ -140,16 +140,16 @@ struct ShowView {
 
     private func pools() -> TextTable {
         var table = TextTable(["Pool", "Type", "State", ">Capacity", ">Allocation", ">Used", ">Volumes", "Chains"])
-        for row in reading.rows(of: "virtPoolTable") {
-            let state = row["virtPoolState"]?.poolState
-            let capacity = row["virtPoolCapacity"]?.number ?? 0, allocation = row["virtPoolAllocation"]?.number ?? 0
-            let used = capacity == 0 ? 0 : Double(allocation) / Double(capacity) * 100
-            table.append([TextTable.Cell(row["virtPoolName"]?.text ?? ""), TextTable.Cell(row["virtPoolType"]?.text ?? ""),
+        for row in reading.rows(of: VirtAgentxMIB.poolTable) {
+            let state = row[PoolColumns.state]?.poolState
+            let capacity = row[PoolColumns.capacity]?.number ?? 0, allocation = row[PoolColumns.allocation]?.number ?? 0
+            let used = StoragePool.usagePercent(allocation: UInt64(clamping: allocation), capacity: UInt64(clamping: capacity))
+            table.append([TextTable.Cell(row[PoolColumns.name]?.text ?? ""), TextTable.Cell(row[PoolColumns.type]?.text ?? ""),
                           TextTable.Cell(state.map { "\($0)" } ?? "?", state == .running ? .good : .warning),
                           TextTable.Cell(Self.size(capacity)), TextTable.Cell(Self.size(allocation)),
                           TextTable.Cell(String(format: "%.1f %%", used), used >= 90 ? .critical : used >= 80 ? .warning : .plain),
-                          TextTable.Cell("\(row["virtPoolVolumeCount"]?.number ?? 0)"),
-                          verdict(row["virtPoolChainHealth"], row["virtPoolChainSeverity"]?.severity ?? .warning)])
+                          TextTable.Cell("\(row[PoolColumns.volumeCount]?.number ?? 0)"),
+                          verdict(row[PoolColumns.chainHealth], row[PoolColumns.chainSeverity]?.severity ?? .warning)])
         }
         return table
     }
@@ -157,16 +157,16 @@ struct ShowView {
     private func volumes() -> TextTable {
         let pools = reading.poolNames
         var table = TextTable(["Pool", "Volume", "Format", ">Capacity", ">Allocation", ">Depth", "Chain", "Detail"])
-        for row in reading.rows(of: "virtVolumeTable") {
-            let severity = row["virtVolumeChainSeverity"]?.severity ?? .warning
+        for row in reading.rows(of: VirtAgentxMIB.volumeTable) {
+            let severity = row[VolumeColumns.chainSeverity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
             table.append([TextTable.Cell(row.index.first.flatMap { pools[$0] } ?? "?"),
-                          TextTable.Cell(row["virtVolumeName"]?.text ?? ""), TextTable.Cell(row["virtVolumeFormat"]?.text ?? ""),
-                          TextTable.Cell(Self.size(row["virtVolumeCapacity"]?.number ?? 0)),
-                          TextTable.Cell(Self.size(row["virtVolumeAllocation"]?.number ?? 0)),
-                          TextTable.Cell("\(row["virtVolumeChainDepth"]?.number ?? 0)"),
-                          verdict(row["virtVolumeChainHealth"], severity),
-                          TextTable.Cell(severity >= .warning ? row["virtVolumeChainDetail"]?.text ?? "" : "")])
+                          TextTable.Cell(row[VolumeColumns.name]?.text ?? ""), TextTable.Cell(row[VolumeColumns.format]?.text ?? ""),
+                          TextTable.Cell(Self.size(row[VolumeColumns.capacity]?.number ?? 0)),
+                          TextTable.Cell(Self.size(row[VolumeColumns.allocation]?.number ?? 0)),
+                          TextTable.Cell("\(row[VolumeColumns.chainDepth]?.number ?? 0)"),
+                          verdict(row[VolumeColumns.chainHealth], severity),
+                          TextTable.Cell(severity >= .warning ? row[VolumeColumns.chainDetail]?.text ?? "" : "")])
         }
         return table
     }

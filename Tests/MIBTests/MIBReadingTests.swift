@@ -9,21 +9,21 @@ import VirtModel
     @Test func readsScalarsAndRowsInIndexOrder() {
         let view = VirtAgentxMIB.view(of: sampleSnapshot())
         let reading = MIBReading(view: view)
-        #expect(reading.scalar("virtHostHypervisorType")?.text == "TEST")
+        #expect(reading.scalar(VirtAgentxMIB.HostScalars.hypervisorType)?.text == "TEST")
         #expect(reading.connectionStatus == .connected)
-        #expect(reading.scalar("virtHostMemory") == .gauge32(.max))
-        let rows = reading.rows(of: "virtDomainTable")
+        #expect(reading.scalar(VirtAgentxMIB.HostScalars.memory) == .gauge32(.max))
+        let rows = reading.rows(of: VirtAgentxMIB.domainTable)
         #expect(rows.map(\.index) == [[3], [12]])
-        #expect(rows.map { $0["virtDomainName"]?.text } == ["a", "b"])
-        #expect(rows.map { $0["virtDomainState"]?.domainState } == [.running, .shutoff])
-        #expect(rows[0]["virtDomainCpuTime"]?.number == 1 << 40)
-        #expect(reading.rows(of: "virtPoolTable").isEmpty)
+        #expect(rows.map { $0[VirtAgentxMIB.DomainColumns.name]?.text } == ["a", "b"])
+        #expect(rows.map { $0[VirtAgentxMIB.DomainColumns.state]?.domainState } == [.running, .shutoff])
+        #expect(rows[0][VirtAgentxMIB.DomainColumns.cpuTime]?.number == 1 << 40)
+        #expect(reading.rows(of: VirtAgentxMIB.poolTable).isEmpty)
     }
 
     @Test func theLiveDataAgeIsEvaluatedWhenRead() {
         var snapshot = sampleSnapshot()
         snapshot.host.lastPoll = Date(timeIntervalSinceNow: -7)
-        let age = MIBReading(view: VirtAgentxMIB.view(of: snapshot)).scalar("virtHostDataAge")?.number
+        let age = MIBReading(view: VirtAgentxMIB.view(of: snapshot)).scalar(VirtAgentxMIB.HostScalars.dataAge)?.number
         #expect(age.map { (7...9).contains($0) } == true, "\(String(describing: age))")
     }
 
@@ -32,7 +32,7 @@ import VirtModel
         let foreign = [MIBView.Cell(oid: [1, 3, 6, 1, 2, 1, 1, 5, 0], value: .string("host")),
                        MIBView.Cell(oid: VirtAgentxMIB.objectsRoot.appending(99, 1), value: .integer(1))]
         let reading = MIBReading(cells: cells.reversed() + foreign)
-        #expect(reading.rows(of: "virtDomainTable").map(\.index) == [[3], [12]])
+        #expect(reading.rows(of: VirtAgentxMIB.domainTable).map(\.index) == [[3], [12]])
         #expect(!reading.isEmpty)
         #expect(MIBReading(cells: foreign).isEmpty)
     }

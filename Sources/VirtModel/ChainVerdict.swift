@@ -1,15 +1,16 @@
 import ImageInspector
 
-/// `VirtChainCondition`: the inspector's conditions as the MIB numbers them,
+/// What a disk's or volume's chain comes to: the inspector's conditions, numbered as
+/// VIRT-AGENTX-MIB's `VirtChainCondition` numbers them,
 /// plus `notInspected` for disks that have no local image and `notAnswering` for
 /// images whose reads did not return within the inspection deadline.
-enum ChainCondition: Int32, CaseIterable {
+public enum ChainCondition: Int32, Sendable, CaseIterable {
     case ok = 1, unreadable, notRegularFile, malformedHeader, unknownIncompatibleFeatures, corrupt,
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
          invalidBackingName, loop, tooDeep, notInspected, notAnswering
 
-    init(_ condition: LayerCondition) {
+    public init(_ condition: LayerCondition) {
         self = switch condition {
         case .ok: .ok
         case .unreadable: .unreadable
@@ -34,14 +35,14 @@ enum ChainCondition: Int32, CaseIterable {
 }
 
 /// The chain columns shared by disks and volumes, from an optional chain.
-struct ChainVerdict {
-    var depth: UInt32
-    var condition: ChainCondition
-    var severity: Severity
-    var detail: String
+public struct ChainVerdict: Sendable, Equatable {
+    public var depth: UInt32
+    public var condition: ChainCondition
+    public var severity: Severity
+    public var detail: String
 
     /// `reason` explains a missing chain: why nothing was inspected.
-    init(_ chain: BackingChain?, notInspected reason: String, severity unchecked: Severity) {
+    public init(_ chain: BackingChain?, notInspected reason: String, severity unchecked: Severity) {
         guard let chain else {
             self.init(depth: 0, condition: .notInspected, severity: unchecked, detail: reason)
             return
@@ -53,7 +54,7 @@ struct ChainVerdict {
 
     /// An image that did not answer in time: notAnswering, with its last depth and
     /// its last severity but at least a warning, the last verdict in the detail.
-    func overdue(_ name: String) -> ChainVerdict {
+    public func overdue(_ name: String) -> ChainVerdict {
         guard depth > 0 else {
             return ChainVerdict(depth: 0, condition: .notAnswering, severity: .warning,
                                 detail: "\(name): image did not answer within the inspection deadline (hung storage?)")
@@ -62,7 +63,7 @@ struct ChainVerdict {
                             detail: "stale: \(name) did not answer within the inspection deadline (hung storage?); last verdict: \(detail)")
     }
 
-    init(depth: UInt32, condition: ChainCondition, severity: Severity, detail: String) {
+    public init(depth: UInt32, condition: ChainCondition, severity: Severity, detail: String) {
         self.depth = depth
         self.condition = condition
         self.severity = severity
@@ -72,19 +73,54 @@ struct ChainVerdict {
 
 extension ImageLayer {
     /// The layer's worst condition (its first, among equals).
-    var worstCondition: LayerCondition {
+    public var worstCondition: LayerCondition {
         conditions.reduce(LayerCondition.ok) { $1.severity > $0.severity ? $1 : $0 }
     }
 }
 
-/// A disk, volume or pool with its chain verdict, worked out once per snapshot
-/// for all of its row's columns.
-public struct Judged<Item: Sendable>: Sendable {
-    public var item: Item
-    var verdict: ChainVerdict
-
-    init(_ item: Item, _ verdict: ChainVerdict) {
-        self.item = item
-        self.verdict = verdict
+extension Disk {
+    /// The chain columns: the inspector's verdict, or why there was nothing to inspect.
+    public var verdict: ChainVerdict {
+        inspectionOverdue ? inspectedVerdict.overdue(source) : inspectedVerdict
     }
+
+    private var inspectedVerdict: ChainVerdict {
+        switch (chain, sourceKind) {
+        case (nil, .network):
+            ChainVerdict(nil, notInspected: "\(target): network disk \(source), not inspected", severity: .info)
+        case (nil, .none):
+            ChainVerdict(nil, notInspected: "\(target): no image (empty drive)", severity: .ok)
+        case (nil, .volume):
+            ChainVerdict(nil, notInspected: "\(target): volume \(source) not found in an active pool", severity: .warning)
+        default:
+            ChainVerdict(chain, notInspected: "\(target): \(source) not inspected", severity: .ok)
+        }
+    }
+}
+
+extension Volume {
+    public var verdict: ChainVerdict {
+        let verdict = ChainVerdict(chain, notInspected: "\(name): \(type) volume, not inspected",
+                                   severity: type == .network || type == .netdir ? .info : .ok)
+        return inspectionOverdue ? verdict.overdue(path) : verdict
+    }
+}
+
+extension StoragePool {
+    /// The worst volume verdict; ok for a pool without volumes.
+    public var worstVerdict: ChainVerdict {
+        volumes.map(\.verdict).reduce(ChainVerdict(depth: 0, condition: .ok, severity: .ok, detail: "")) {
+            $1.severity > $0.severity ? $1 : $0
+        }
+    }
+}
+
+extension StoragePool {
+    /// Allocation as a percentage of capacity (0 for an unsized pool): what `check`,
+    /// `show` and the nearly-full notification all report.
+    public static func usagePercent(allocation: UInt64, capacity: UInt64) -> Double {
+        capacity == 0 ? 0 : Double(allocation) / Double(capacity) * 100
+    }
+
+    public var usagePercent: Double { Self.usagePercent(allocation: allocation, capacity: capacity) }
 }
