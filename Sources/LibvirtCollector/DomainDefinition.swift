@@ -9,6 +9,8 @@ public struct DomainDefinition: Equatable, Sendable {
     public var uuid: String = ""
     /// `<os><type>`: hvm, linux, xen, exe ...
     public var osType: String = ""
+    /// `<title>`: a short description of the domain.
+    public var title: String = ""
     /// `<vcpu>`: the maximum number of vCPUs.
     public var maxVcpus: UInt32 = 0
     /// `<vcpu current='N'>`; equals `maxVcpus` when the attribute is absent.
@@ -136,6 +138,7 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         case ["domain", "name"]: definition.name = value
         case ["domain", "uuid"]: definition.uuid = value.lowercased()
         case ["domain", "os", "type"]: definition.osType = value
+        case ["domain", "title"]: definition.title = value
         case ["domain", "vcpu"]: definition.maxVcpus = UInt32(value) ?? 0
         default: break
         }

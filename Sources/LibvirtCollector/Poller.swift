@@ -269,6 +269,7 @@ struct DomainReading {
             osType: definition.osType)
         domain.vcpuTimesNanoseconds = vcpuTimes
         domain.dataStatus = dataStatus
+        domain.title = definition.title
     }
 
     /// Fresh unless libvirt skipped the domain's monitor figures (NOWAIT: another

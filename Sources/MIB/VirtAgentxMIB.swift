@@ -86,6 +86,7 @@ public enum VirtAgentxMIB {
         public static let osType = Column<Domain>("virtDomainOSType", 15, .displayString) { .string($0.osType) }
         public static let dataStatus = Column<Domain>("virtDomainDataStatus", 16, Syntaxes.dataStatus) { .integer($0.dataStatus.rawValue) }
         public static let dataAge = Column<Domain>("virtDomainDataAge", 17, .unsigned32) { _ in .gauge32(UInt32.max) }   // live: see `parts(of:)`
+        public static let title = Column<Domain>("virtDomainTitle", 18, .displayString) { .string($0.title) }
     }
 
     public static let domainTable = Table<Domain>(
@@ -109,6 +110,7 @@ public enum VirtAgentxMIB {
             DomainColumns.osType,
             DomainColumns.dataStatus,
             DomainColumns.dataAge,
+            DomainColumns.title,
         ])
 
 

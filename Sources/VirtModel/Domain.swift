@@ -22,6 +22,8 @@ public struct Domain: Sendable, Equatable {
     public var persistent: Bool
     /// Guest OS type from the domain XML, e.g. `hvm`, `linux`, `exe`.
     public var osType: String
+    /// The short description an admin or a cloud gave the domain (`<title>`; `virsh desc --title`), empty when none.
+    public var title: String = ""
     /// When the agent first saw the domain active (running, paused …) since it last
     /// was shut off: libvirt reports no start time. Nil while shut off.
     public var activeSince: Date?
