@@ -1,77 +1,142 @@
+import ArgumentParser
 import MIB
 import Synchronization
 
 /// What `virt-agentx run` can be told, by its configuration file and by its
-/// flags (which win). One place checks every value, whichever way it came.
+/// flags (which win). Each value has its type, so a value that exists is valid,
+/// whichever way it came.
 struct AgentSettings: Sendable, Equatable {
-    var connect: String?
-    var pollInterval = 30
-    var pollDeadline = 20
-    /// nil: row indexes in memory only.
-    var stateDirectory: String? = "/var/lib/virt-agentx"
-    var disabledNotifications: Set<String> = []
-    var poolFullThreshold: UInt32 = 90
+    var connect: LibvirtURI?
+    var pollInterval: PollInterval = 30
+    var pollDeadline: Seconds = 20
+    var stateDirectory: StateFolder = .folder("/var/lib/virt-agentx")
+    var disabledNotifications: Set<NotificationKindName> = []
+    var poolFullThreshold: PercentValue = 90
     var vmNotifications = VMNotificationPolicy.Mode.perVM
     /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
     var sysContact = ""
     var sysLocation = ""
 
-    /// The keywords of virt-agentx.conf, with their usage (net-snmp prints it for `-H`).
-    static let keywords: [(keyword: String, usage: String)] = [
-        ("connect", "URI"), ("pollInterval", "SECONDS"), ("pollDeadline", "SECONDS"),
-        ("stateDir", "FOLDER | none"), ("noNotify", "domain-state | chain-health | pool-state | pool-full | connection | domain-response"),
-        ("poolFullThreshold", "PERCENT"), ("vmNotifications", "per-vm | bulk | off"),
-        ("sysContact", "TEXT"), ("sysLocation", "TEXT"),
-    ]
+    /// The keywords of virt-agentx.conf: the one description of every setting, which
+    /// net-snmp's parser registers, `run`'s flags take their names and help from, and
+    /// the README's tables follow (RunOptionsDescriptionTests compares them).
+    enum Keyword: String, CaseIterable, Sendable {
+        case connect, pollInterval, pollDeadline, stateDir, noNotify, poolFullThreshold, vmNotifications
+        case sysContact, sysLocation
 
-    /// Applies one setting by keyword; the problem in words when the value is wrong.
-    mutating func apply(_ keyword: String, _ value: String) -> String? {
-        switch keyword {
-        case "connect":
-            guard !value.isEmpty else { return "connect needs a libvirt URI such as qemu:///system" }
-            connect = value
-        case "pollInterval":
-            guard let seconds = Int(value), (1...86_400).contains(seconds) else {
-                return "pollInterval must be 1 to 86400 seconds, not '\(value)'"
-            }
-            pollInterval = seconds
-        case "pollDeadline":
-            guard let seconds = Int(value), (1...3_600).contains(seconds) else {
-                return "pollDeadline must be 1 to 3600 seconds, not '\(value)'"
-            }
-            pollDeadline = seconds
-        case "stateDir":
-            guard !value.isEmpty else { return "stateDir needs a folder, or none to keep row indexes in memory" }
-            stateDirectory = value == "none" ? nil : value
-        case "noNotify":
-            guard NotificationKinds.names[value] != nil else {
-                return "noNotify takes one of \(NotificationKinds.names.keys.sorted().joined(separator: ", ")), not '\(value)'"
-            }
-            disabledNotifications.insert(value)
-        case "poolFullThreshold":
-            guard let percent = UInt32(value), (1...100).contains(percent) else {
-                return "poolFullThreshold must be 1 to 100 percent, not '\(value)'"
-            }
-            poolFullThreshold = percent
-        case "sysContact":
-            sysContact = value
-        case "sysLocation":
-            sysLocation = value
-        case "vmNotifications":
-            guard let mode = VMNotificationPolicy.Mode(rawValue: value) else {
-                return "vmNotifications takes per-vm, bulk or off, not '\(value)'"
-            }
-            vmNotifications = mode
-        default:
-            return "unknown keyword \(keyword)"
+        /// A keyword's entry: the flag that sets the same value (nil: the file only), its help and net-snmp's usage line.
+        struct Entry {
+            var flag: NameSpecification?
+            var valueName: String
+            var abstract: String
+            /// What net-snmp prints for the keyword (`-H`).
+            var usage: String
         }
-        return nil
+
+        var entry: Entry {
+            let defaults = AgentSettings()
+            return switch self {
+            case .connect:
+                Entry(flag: [.short, .customLong("connect")], valueName: "uri",
+                            abstract: "libvirt URI to poll (default: LIBVIRT_DEFAULT_URI, else libvirt's own default).",
+                            usage: "URI")
+            case .pollInterval:
+                Entry(flag: .customLong("poll-interval"), valueName: "seconds",
+                            abstract: "Seconds between libvirt polls (\(PollInterval.rangeText); default \(defaults.pollInterval)).",
+                            usage: "SECONDS")
+            case .pollDeadline:
+                Entry(flag: .customLong("poll-deadline"), valueName: "seconds",
+                            abstract: "Seconds a poll may run before the data is marked unresponsive (\(Seconds.rangeText); default \(defaults.pollDeadline)).",
+                            usage: "SECONDS")
+            case .stateDir:
+                Entry(flag: .customLong("state-dir"), valueName: "folder",
+                            abstract: "Folder where row indexes are kept across restarts, like snmpd's persistent folder (default \(defaults.stateDirectory.path ?? "none")).",
+                            usage: "FOLDER | none")
+            case .noNotify:
+                Entry(flag: .customLong("no-notify"), valueName: "kind",
+                            abstract: "A notification kind not to send: \(listed(NotificationKindName.allValueStrings)) (repeatable).",
+                            usage: NotificationKindName.allValueStrings.joined(separator: " | "))
+            case .poolFullThreshold:
+                Entry(flag: .customLong("pool-full-threshold"), valueName: "percent",
+                            abstract: "Pool usage (percent of capacity) that sends virtPoolNearlyFull (\(PercentValue.rangeText); default \(defaults.poolFullThreshold)).",
+                            usage: "PERCENT")
+            case .vmNotifications:
+                Entry(flag: .customLong("vm-notifications"), valueName: "mode",
+                            abstract: "RFC 7666 notifications: per-vm (bulk ones when more than 10 VMs change at once), bulk, or off (default \(defaults.vmNotifications.rawValue)).",
+                            usage: VMNotificationPolicy.Mode.allValueStrings.joined(separator: " | "))
+            case .sysContact:
+                Entry(valueName: "text", abstract: "With --master: sysContact.0.", usage: "TEXT")
+            case .sysLocation:
+                Entry(valueName: "text", abstract: "With --master: sysLocation.0.", usage: "TEXT")
+            }
+        }
+
+        /// The flag's help: the description, and the keyword that sets the same in the file.
+        var help: ArgumentHelp {
+            ArgumentHelp("\(entry.abstract) \(Self.inFile(rawValue)).", valueName: entry.valueName)
+        }
+
+        /// How a flag's help names its keyword: "In virt-agentx.conf: pollInterval".
+        static func inFile(_ keyword: String) -> String { "In virt-agentx.conf: \(keyword)" }
+
+        /// The flag's names, for `@Option(name:)`; only keywords with a flag are asked.
+        var flag: NameSpecification {
+            guard let flag = entry.flag else { preconditionFailure("\(rawValue) has no flag") }
+            return flag
+        }
+
+        /// Keywords of virt-agentx.conf that net-snmp's parser handles itself (the flags -x and --agentx-ping-interval).
+        static let netSNMP = ["agentXSocket", "agentxPingInterval"]
+
+        /// The keywords and net-snmp's usage for each, to register with its parser.
+        static var registrations: [(keyword: String, usage: String)] {
+            allCases.map { ($0.rawValue, $0.entry.usage) }
+        }
+    }
+
+    /// Sets one value by keyword; what the value must be when it is not one.
+    mutating func apply(_ keyword: Keyword, _ text: String) throws(InvalidValue) {
+        switch keyword {
+        case .connect: connect = try .parse(text)
+        case .pollInterval: pollInterval = try .parse(text)
+        case .pollDeadline: pollDeadline = try .parse(text)
+        case .stateDir: stateDirectory = try .parse(text)
+        case .noNotify: disabledNotifications.insert(try .parse(text))
+        case .poolFullThreshold: poolFullThreshold = try .parse(text)
+        case .vmNotifications: vmNotifications = try .parse(text)
+        case .sysContact: sysContact = text
+        case .sysLocation: sysLocation = text
+        }
+    }
+
+    /// Applies one line of virt-agentx.conf; the problem in words when it is wrong.
+    mutating func apply(line keyword: String, _ text: String) -> String? {
+        guard let known = Keyword(rawValue: keyword) else { return "unknown keyword \(keyword)" }
+        do {
+            try apply(known, text)
+            return nil
+        } catch {
+            return "\(keyword) \(error.expected)" + (text.isEmpty ? "" : ", not '\(text)'")
+        }
     }
 
     var vmNotificationPolicy: VMNotificationPolicy { VMNotificationPolicy(mode: vmNotifications) }
 
     var notificationKinds: NotificationKinds {
-        NotificationKinds.all.subtracting(NotificationKinds(disabledNotifications.compactMap { NotificationKinds.names[$0] }))
+        NotificationKinds.all.subtracting(NotificationKinds(disabledNotifications.map(\.kind)))
+    }
+}
+
+extension Option {
+    /// A flag described by a keyword of virt-agentx.conf: its names, help and value type.
+    init<T: OptionValue>(_ keyword: AgentSettings.Keyword, as type: T.Type = T.self) where Value == T? {
+        self.init(name: keyword.flag, help: keyword.help, transform: T.transform)
+    }
+
+    /// A repeatable flag described by a keyword of virt-agentx.conf.
+    init<T: OptionValue>(wrappedValue: [T] = [], repeating keyword: AgentSettings.Keyword) where Value == [T] {
+        self.init(wrappedValue: wrappedValue, name: keyword.flag, parsing: .singleValue, help: keyword.help,
+                  transform: T.transform)
     }
 }
 
@@ -80,7 +145,7 @@ struct AgentSettings: Sendable, Equatable {
 final class FileSettings: Sendable {
     private let settings = Mutex(AgentSettings())
 
-    func apply(_ keyword: String, _ value: String) -> String? { settings.withLock { $0.apply(keyword, value) } }
+    func apply(_ keyword: String, _ value: String) -> String? { settings.withLock { $0.apply(line: keyword, value) } }
     func reset() { settings.withLock { $0 = AgentSettings() } }
     var current: AgentSettings { settings.withLock { $0 } }
 }

@@ -26,36 +26,34 @@ struct Check: ParsableCommand {
 struct CheckOptions: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Warning threshold (plugin range syntax).", valueName: "range"))
-    var warning: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("Warning threshold (plugin range syntax).", valueName: "range"),
+            transform: ThresholdRange.transform)
+    var warning: ThresholdRange?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Critical threshold (plugin range syntax).", valueName: "range"))
-    var critical: String?
+    @Option(name: [.short, .long], help: ArgumentHelp("Critical threshold (plugin range syntax).", valueName: "range"),
+            transform: ThresholdRange.transform)
+    var critical: ThresholdRange?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Give up after this many seconds: UNKNOWN (default 30).", valueName: "seconds"))
-    var timeout: Int = 30
+    @Option(name: [.short, .long],
+            help: ArgumentHelp("Give up after this many seconds: UNKNOWN (\(Seconds.rangeText); default \(Self.defaultTimeout)).",
+                               valueName: "seconds"),
+            transform: Seconds.transform)
+    var timeout: Seconds = Self.defaultTimeout
+    static let defaultTimeout: Seconds = 30
 
     @Flag(name: .short, help: "Verbose: one line per finding after the status line.")
     var verbose = false
 
-    func validate() throws {
-        guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds.") }
-        for (flag, text) in [("--warning", warning), ("--critical", critical)] {
-            if let text, ThresholdRange(text) == nil {
-                throw ValidationError("\(flag) '\(text)' is not a range such as 10, 10:, ~:10, 10:20 or @10:20.")
-            }
-        }
-    }
-
-    var warningRange: ThresholdRange? { warning.flatMap(ThresholdRange.init) }
-    var criticalRange: ThresholdRange? { critical.flatMap(ThresholdRange.init) }
+    var warningRange: ThresholdRange? { warning }
+    var criticalRange: ThresholdRange? { critical }
 
     /// The tables within the timeout; a hung libvirtd, image or network must not
     /// hang the monitoring system's check, so the deadline exits UNKNOWN.
     func read(service: String) -> Result<MIBReading, SourceError> {
         let timer = DispatchSource.makeTimerSource(queue: .global())
+        let timeout = timeout.value
         timer.schedule(deadline: .now() + .seconds(timeout))
-        timer.setEventHandler { [timeout, source] in
+        timer.setEventHandler { [source] in
             print(PluginOutput(service: service, status: .unknown,
                                summary: "no answer from \(source.sourceName) within \(timeout) s").text)
             Foundation.exit(PluginStatus.unknown.rawValue)

@@ -31,16 +31,21 @@ struct Inspect: ParsableCommand {
     var json = false
 
     @Option(name: .customLong("max-depth"),
-            help: ArgumentHelp("Layers to follow before a chain is judged too deep (1-1000).", valueName: "layers"))
-    var maxDepth = 64
+            help: ArgumentHelp("Layers to follow before a chain is judged too deep (\(ChainDepth.rangeText); default \(Self.defaultMaxDepth)).",
+                               valueName: "layers"),
+            transform: ChainDepth.transform)
+    var maxDepth: ChainDepth = Self.defaultMaxDepth
+    static let defaultMaxDepth: ChainDepth = 64
 
     @Option(help: ArgumentHelp("The format the top images are opened as (libvirt's <driver type>); checked against the probed one.",
                                valueName: "format"))
     var format: String?
 
-    @Option(help: ArgumentHelp("Seconds one image (with its backing files) may take before it is reported as not answering (1-3600).",
-                               valueName: "seconds"))
-    var deadline = 5
+    @Option(help: ArgumentHelp("Seconds one image (with its backing files) may take before it is reported as not answering (\(Seconds.rangeText); default \(Self.defaultDeadline)).",
+                               valueName: "seconds"),
+            transform: Seconds.transform)
+    var deadline: Seconds = Self.defaultDeadline
+    static let defaultDeadline: Seconds = 5
 
     @Argument(help: ArgumentHelp("Disk images to inspect; '-' reads their paths from standard input, one per line.",
                                  valueName: "image"))
@@ -51,12 +56,6 @@ struct Inspect: ParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("name at least one image to inspect.") }
-        guard (1...1000).contains(maxDepth) else {
-            throw ValidationError("--max-depth must be between 1 and 1000, not \(maxDepth).")
-        }
-        guard (1...3_600).contains(deadline) else {
-            throw ValidationError("--deadline must be between 1 and 3600 seconds, not \(deadline).")
-        }
     }
 
     func run() throws {
@@ -65,13 +64,13 @@ struct Inspect: ParsableCommand {
         // Pretty JSON for people; scripts and files get compact JSON, which
         // is quicker to write and to parse (the fields are the same).
         let output: Output = json ? .json(pretty: isatty(STDOUT_FILENO) == 1) : .text
-        let (worst, unanswered) = Self.inspectAndWrite(paths, output: output, inspector: ChainInspector(maxDepth: maxDepth),
-                                                       format: format, deadline: .seconds(deadline))
+        let (worst, unanswered) = Self.inspectAndWrite(paths, output: output, inspector: ChainInspector(maxDepth: maxDepth.value),
+                                                       format: format, deadline: .seconds(deadline.value))
         if !unanswered.isEmpty {
             // Also on standard error, which a script reading the JSON still shows.
             let listed = unanswered.prefix(10).joined(separator: ", ") + (unanswered.count > 10 ? ", ..." : "")
             FileHandle.standardError.write(Data("""
-                virt-agentx inspect: \(unanswered.count) of \(paths.count) images did not answer within \(deadline) s: \
+                virt-agentx inspect: \(unanswered.count) of \(paths.count) images did not answer within \(deadline.value) s: \
                 \(listed). \(Self.unansweredFix)\n
                 """.utf8))
         }

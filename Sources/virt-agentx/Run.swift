@@ -15,21 +15,18 @@ struct Run: ParsableCommand {
             requests from the last complete poll, so a slow libvirt never delays an answer. \
             The master needs 'master agentx' in its snmpd.conf. Settings may also come from \
             virt-agentx.conf in net-snmp's configuration path (/etc/snmp), with the keywords \
-            connect, pollInterval, pollDeadline, stateDir, noNotify and poolFullThreshold \
-            (and net-snmp's agentXSocket, agentxPingInterval); flags win. SIGHUP reads it \
-            again; SIGTERM or SIGINT stops the agent cleanly (it unregisters and exits 0). \
+            \(listed(AgentSettings.Keyword.allCases.map(\.rawValue), "and")) \
+            (and net-snmp's \(AgentSettings.Keyword.netSNMP.joined(separator: ", "))); flags win. \
+            SIGHUP reads it again; SIGTERM or SIGINT stops the agent cleanly (it unregisters and exits 0). \
             With --master it serves SNMP itself (read-only), for hosts where the AgentX hop \
             through snmpd is too slow; access then comes from virt-agentx.conf the way \
             snmpd.conf sets it (rocommunity, createUser with rouser, view, agentaddress).
             """)
 
-    @Option(name: [.short, .customLong("connect")],
-            help: ArgumentHelp("libvirt URI to poll (default: LIBVIRT_DEFAULT_URI, else libvirt's own default).",
-                               valueName: "uri"))
-    var connect: String?
+    @Option(.connect) var connect: LibvirtURI?
 
     @Option(name: [.customShort("x"), .customLong("agentx-socket")],
-            help: ArgumentHelp("The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's, /var/agentx/master).",
+            help: ArgumentHelp("The master's AgentX address, as snmpd's -x takes it (unix:/path, tcp:host:port; default: net-snmp's, /var/agentx/master). \(AgentSettings.Keyword.inFile("agentXSocket")) (net-snmp's).",
                                valueName: "address"))
     var agentxSocket: String?
 
@@ -41,41 +38,30 @@ struct Run: ParsableCommand {
                                valueName: "address"))
     var listen: String?
 
-    @Option(name: .customLong("poll-interval"),
-            help: ArgumentHelp("Seconds between libvirt polls (1-86400; default 30).", valueName: "seconds"))
-    var pollInterval: Int?
+    @Option(.pollInterval) var pollInterval: PollInterval?
 
-    @Option(name: .customLong("poll-deadline"),
-            help: ArgumentHelp("Seconds a poll may run before the data is marked unresponsive (1-3600; default 20).",
-                               valueName: "seconds"))
-    var pollDeadline: Int?
+    @Option(.pollDeadline) var pollDeadline: Seconds?
+
+    /// The default when neither this flag nor net-snmp's agentxPingInterval says.
+    static let defaultPingInterval: Seconds = 5
 
     @Option(name: .customLong("agentx-ping-interval"),
-            help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (1-3600; default 5).",
-                               valueName: "seconds"))
-    var pingInterval: Int?
+            help: ArgumentHelp("Seconds between AgentX pings to the master; a failed ping makes the agent reconnect (\(Seconds.rangeText); default \(defaultPingInterval)). \(AgentSettings.Keyword.inFile("agentxPingInterval")) (net-snmp's).",
+                               valueName: "seconds"),
+            transform: Seconds.transform)
+    var pingInterval: Seconds?
 
-    @Option(name: .customLong("state-dir"),
-            help: ArgumentHelp("Folder where row indexes are kept across restarts, like snmpd's persistent folder (default /var/lib/virt-agentx).",
-                               valueName: "folder"))
-    var stateDirectory: String?
+    @Option(.stateDir) var stateDirectory: StateFolder?
 
-    @Flag(name: .customLong("no-state"), help: "Keep row indexes in memory only (they restart from 1 with the agent).")
+    @Flag(name: .customLong("no-state"),
+          help: "Keep row indexes in memory only (they restart from 1 with the agent). \(AgentSettings.Keyword.inFile("stateDir")) none.")
     var noState = false
 
-    @Option(name: .customLong("no-notify"),
-            help: ArgumentHelp("A notification kind not to send: domain-state, chain-health, pool-state, pool-full, connection or domain-response (repeatable).",
-                               valueName: "kind"))
-    var disabledNotifications: [String] = []
+    @Option(repeating: .noNotify) var disabledNotifications: [NotificationKindName] = []
 
-    @Option(name: .customLong("pool-full-threshold"),
-            help: ArgumentHelp("Pool usage (percent of capacity) that sends virtPoolNearlyFull (1-100; default 90).", valueName: "percent"))
-    var poolFullThreshold: UInt32?
+    @Option(.poolFullThreshold) var poolFullThreshold: PercentValue?
 
-    @Option(name: .customLong("vm-notifications"),
-            help: ArgumentHelp("RFC 7666 notifications: per-vm (bulk ones when more than 10 VMs change at once), bulk, or off (default per-vm).",
-                               valueName: "mode"))
-    var vmNotifications: String?
+    @Option(.vmNotifications) var vmNotifications: VMNotificationPolicy.Mode?
 
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
@@ -90,37 +76,28 @@ struct Run: ParsableCommand {
     /// As a master, net-snmp keeps SNMPv3 engine state (boots, localised keys) in
     /// the state folder given on the command line, or the default one; nil keeps none.
     private var engineStateDirectory: String? {
-        guard !noState else { return nil }
-        let folder = URL(fileURLWithPath: stateDirectory ?? AgentSettings().stateDirectory!).appendingPathComponent("net-snmp")
+        guard !noState, let state = (stateDirectory ?? AgentSettings().stateDirectory).path else { return nil }
+        let folder = URL(fileURLWithPath: state).appendingPathComponent("net-snmp")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder.path
     }
 
-    /// The flags as settings, each checked by the same rules as the configuration file.
-    func commandLine(over base: AgentSettings) throws -> AgentSettings {
+    /// The flags over `base`: each value was checked when it was parsed, by the
+    /// same type that checks the configuration file's.
+    func commandLine(over base: AgentSettings) -> AgentSettings {
         var settings = base
-        var given: [(flag: String, keyword: String, value: String)] = []
-        if let connect { given.append(("--connect", "connect", connect)) }
-        if let pollInterval { given.append(("--poll-interval", "pollInterval", "\(pollInterval)")) }
-        if let pollDeadline { given.append(("--poll-deadline", "pollDeadline", "\(pollDeadline)")) }
-        if let stateDirectory { given.append(("--state-dir", "stateDir", stateDirectory)) }
-        if noState { given.append(("--no-state", "stateDir", "none")) }
-        for kind in disabledNotifications { given.append(("--no-notify", "noNotify", kind)) }
-        if let poolFullThreshold { given.append(("--pool-full-threshold", "poolFullThreshold", "\(poolFullThreshold)")) }
-        if let vmNotifications { given.append(("--vm-notifications", "vmNotifications", vmNotifications)) }
-        for (flag, keyword, value) in given {
-            if let problem = settings.apply(keyword, value) {
-                throw ValidationError("\(flag): \(problem).")
-            }
-        }
+        if let connect { settings.connect = connect }
+        if let pollInterval { settings.pollInterval = pollInterval }
+        if let pollDeadline { settings.pollDeadline = pollDeadline }
+        if let stateDirectory { settings.stateDirectory = stateDirectory }
+        if noState { settings.stateDirectory = .inMemory }
+        settings.disabledNotifications.formUnion(disabledNotifications)
+        if let poolFullThreshold { settings.poolFullThreshold = poolFullThreshold }
+        if let vmNotifications { settings.vmNotifications = vmNotifications }
         return settings
     }
 
     func validate() throws {
-        _ = try commandLine(over: AgentSettings())
-        if let pingInterval, !(1...3_600).contains(pingInterval) {
-            throw ValidationError("--agentx-ping-interval must be between 1 and 3600 seconds, not \(pingInterval).")
-        }
         if !master {
             if listen != nil { throw ValidationError("--listen needs --master: through snmpd, snmpd does the listening.") }
         } else {
@@ -143,11 +120,11 @@ struct Run: ParsableCommand {
         logging.bootstrap(toSyslog: !foreground)
         let logger = Logger(label: "virt-agentx")
 
-        let store = ViewStore(AgentView.view(of: .empty(uri: connect ?? "")))
+        let store = ViewStore(AgentView.view(of: .empty(uri: connect?.text ?? "")))
         let subagent: Subagent
         do {
             subagent = try Subagent(
-                configuration: .init(agentxSocket: agentxSocket, pingInterval: pingInterval ?? 5,
+                configuration: .init(agentxSocket: agentxSocket, pingInterval: (pingInterval ?? Self.defaultPingInterval).value,
                                      pingFromCommandLine: pingInterval != nil,
                                      master: master ? .init(listen: listen, persistentDirectory: engineStateDirectory) : nil),
                 roots: AgentView.roots + (master ? [SystemGroup.root] : []), store: store, logger: logger)
@@ -157,7 +134,7 @@ struct Run: ParsableCommand {
         }
         // Registered once net-snmp knows the application (init_agent), read by connect().
         let fileSettings = FileSettings()
-        ConfigurationFile.register(AgentSettings.keywords) { keyword, value in fileSettings.apply(keyword, value) }
+        ConfigurationFile.register(AgentSettings.Keyword.registrations) { keyword, value in fileSettings.apply(keyword, value) }
         if let configFile { ConfigurationFile.alsoRead(configFile) }
         do {
             try subagent.connect()   // reads the configuration files
@@ -169,17 +146,17 @@ struct Run: ParsableCommand {
             logger.critical("the configuration has errors (each is logged above with its file and line); fix them and start again")
             throw ExitCode(78)  // EX_CONFIG
         }
-        let settings = try commandLine(over: fileSettings.current)
-        let uri = settings.connect ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
+        let settings = commandLine(over: fileSettings.current)
+        let uri = settings.connect?.text ?? ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"]
 
         // As its own master the agent also answers for the system group, which snmpd would.
         let system = master ? SystemGroup(contact: settings.sysContact, location: settings.sysLocation) : nil
-        let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: settings.poolFullThreshold,
+        let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: UInt32(settings.poolFullThreshold.value),
                                 vmPolicy: settings.vmNotificationPolicy)
         let collector = Collector(
-            configuration: .init(uri: settings.connect, pollInterval: .seconds(settings.pollInterval),
-                                 stateFolder: settings.stateDirectory.map { URL(fileURLWithPath: $0) },
-                                 pollDeadline: .seconds(settings.pollDeadline)),
+            configuration: .init(uri: settings.connect?.text, pollInterval: .seconds(settings.pollInterval.value),
+                                 stateFolder: settings.stateDirectory.path.map { URL(fileURLWithPath: $0) },
+                                 pollDeadline: .seconds(settings.pollDeadline.value)),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
             store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
@@ -202,12 +179,13 @@ struct Run: ParsableCommand {
         var applied = settings
         subagent.serve(beforeReload: fileSettings.reset) {
             // SIGHUP: the files were read again; the flags still win.
-            guard ConfigurationFile.takeFailures() == 0, let reloaded = try? commandLine(over: fileSettings.current) else {
+            guard ConfigurationFile.takeFailures() == 0 else {
                 logger.error("the configuration has errors (logged above); keeping the settings in use")
                 return
             }
-            collector.update(pollInterval: .seconds(reloaded.pollInterval), pollDeadline: .seconds(reloaded.pollDeadline))
-            notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: reloaded.poolFullThreshold,
+            let reloaded = commandLine(over: fileSettings.current)
+            collector.update(pollInterval: .seconds(reloaded.pollInterval.value), pollDeadline: .seconds(reloaded.pollDeadline.value))
+            notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: UInt32(reloaded.poolFullThreshold.value),
                             vmPolicy: reloaded.vmNotificationPolicy)
             if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory {
                 logger.warning("a new libvirt URI or state folder takes effect at the next start")

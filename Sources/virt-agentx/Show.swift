@@ -34,17 +34,16 @@ struct Show: ParsableCommand {
     @Option(help: "Highlight verdicts with colour: auto (when output is a terminal and NO_COLOR is unset), always, never.")
     var color: ColorChoice = .auto
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Give up after this many seconds (default 30).", valueName: "seconds"))
-    var timeout: Int = 30
-
-    func validate() throws {
-        guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds.") }
-    }
+    @Option(name: [.short, .long],
+            help: ArgumentHelp("Give up after this many seconds (\(Seconds.rangeText); default \(CheckOptions.defaultTimeout)).",
+                               valueName: "seconds"),
+            transform: Seconds.transform)
+    var timeout: Seconds = CheckOptions.defaultTimeout
 
     func run() throws {
         let reading: MIBReading
         do {
-            reading = try source.read(within: timeout)
+            reading = try source.read(within: timeout.value)
         } catch {
             FileHandle.standardError.write(Data("virt-agentx show: \(error)\n".utf8))
             throw ExitCode.failure

@@ -20,8 +20,9 @@ struct SourceOptions: ParsableArguments {
                                valueName: "agent"))
     var hostname: String?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("SNMP port, when -H names none (default 161).", valueName: "port"))
-    var port: Int?
+    @Option(name: [.short, .long], help: ArgumentHelp("SNMP port, when -H names none (\(Port.rangeText); default 161).", valueName: "port"),
+            transform: Port.transform)
+    var port: Port?
 
     @Option(name: [.customShort("P"), .customLong("protocol")],
             help: ArgumentHelp("SNMP version: 2c or 3 (default 3 with -u, else 2c; v1 cannot carry Counter64).", valueName: "version"))
@@ -74,7 +75,6 @@ struct SourceOptions: ParsableArguments {
             guard uri == nil else { throw ValidationError("--connect applies only with --local; over SNMP the agent chooses its libvirt.") }
             guard !hostname.isEmpty else { throw ValidationError("-H needs an agent address.") }
         }
-        if let port, !(1...65_535).contains(port) { throw ValidationError("-p \(port) is not a port (1 to 65535).") }
         switch effectiveVersion {
         case .v2c:
             if let flag = ["-u", "-l", "-a", "-A", "-x", "-X"].first(where: snmpFlagsGiven.contains) {
@@ -107,7 +107,7 @@ struct SourceOptions: ParsableArguments {
     /// agent is reported as such before the check's own deadline.
     func target(within seconds: Int) -> SNMPTarget? {
         guard let hostname else { return nil }
-        let agent = port.map { "\(hostname):\($0)" } ?? hostname
+        let agent = port.map { "\(hostname):\($0.value)" } ?? hostname
         let credentials: SNMPTarget.Credentials = switch effectiveVersion {
         case .v2c: .community(community ?? "public")
         case .v3: .user(SNMPv3User(name: user ?? "", level: securityLevel ?? impliedLevel,
