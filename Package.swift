@@ -59,14 +59,17 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
-        .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector"]),
+        // What the tests share: the repository root, processes, polling with a deadline,
+        // self-deleting scratch folders, scripts/make-world's world, "needs tool X".
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector", "TestSupport"]),
         .testTarget(name: "MonitoringPluginTests", dependencies: ["MonitoringPlugin"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
-        .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel"]),
-        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt",
+        .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
+        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
-        .testTarget(name: "EndToEndTests", dependencies: ["MIB"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MIB", "TestSupport"]),
 
         // libFuzzer target over header parsing and chain walking (scripts/fuzz); a
         // plain build makes it a replayer of saved inputs.
@@ -77,6 +80,6 @@ let package = Package(
         // Single GET/GETNEXT latency against a running agent (scripts/bench-scale).
         .executableTarget(name: "snmp-latency", dependencies: ["SNMPClient", "MIB"], path: "Benchmarks/SNMPLatency"),
         // The Zabbix template in integrations/zabbix checked against the MIB.
-        .testTarget(name: "IntegrationFilesTests", dependencies: ["MIB", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "IntegrationFilesTests", dependencies: ["MIB", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `virt-agentx check --local` as NRPE runs it: status line, perfdata and exit

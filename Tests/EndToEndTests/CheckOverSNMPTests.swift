@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `virt-agentx check` and `show` over SNMP, against a real snmpd configured by
@@ -12,8 +13,8 @@ import Testing
 
     /// snmpd with the deployment snippet and, unless told otherwise, the agent behind it.
     func deployment(agent: Bool = true) throws -> (SNMPMaster, AgentProcess?) {
-        let folder = try TestWorld.scratchFolder()
-        let master = try SNMPMaster(folder: folder, access: try DeploymentSnippetTests.access())
+        let master = try SNMPMaster(owning: try ScratchFolder(), access: try DeploymentSnippetTests.access())
+        let folder = master.folder
         guard agent else { return (master, nil) }
         let process = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
         let client = SNMPClient(target: master.target, community: SNMPMaster.testCommunity)
@@ -101,20 +102,20 @@ import Testing
 
     @Test func passphrasesAndCommunitiesDoNotShowInPs() throws {
         let silent = try SilentUDPSocket()
-        let folder = try TestWorld.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let secret = "secret-auth-passphrase"
-        for credentials in [["-u", "someone", "-A", secret], ["--community=\(secret)"]] {
-            let check = try ChildProcess("check", try TestWorld.agentBinary(),
-                                         ["check", "chains", "-t", "5", "-H", "127.0.0.1:\(silent.port)"] + credentials,
-                                         log: folder.appendingPathComponent("check.log"))
-            defer { check.stop() }
-            let commandLine = { (try? String(contentsOfFile: "/proc/\(check.pid)/cmdline", encoding: .utf8)) ?? "" }
-            // Waiting on the silent agent, the check has long parsed its arguments.
-            #expect(eventually(timeout: .seconds(3)) { commandLine().contains("127.0.0.1:\(silent.port)") })
-            Thread.sleep(forTimeInterval: 0.5)
-            #expect(!commandLine().contains(secret), "\(credentials): \(commandLine())")
-            #expect(check.isRunning, "still waiting, so the command line read was the live one")
+        try withScratchFolder { folder in
+            let secret = "secret-auth-passphrase"
+            for credentials in [["-u", "someone", "-A", secret], ["--community=\(secret)"]] {
+                let check = try ChildProcess("check", try TestWorld.agentBinary(),
+                                             ["check", "chains", "-t", "5", "-H", "127.0.0.1:\(silent.port)"] + credentials,
+                                             log: folder.appendingPathComponent("check.log"))
+                defer { check.stop() }
+                let commandLine = { (try? String(contentsOfFile: "/proc/\(check.pid)/cmdline", encoding: .utf8)) ?? "" }
+                // Waiting on the silent agent, the check has long parsed its arguments.
+                #expect(eventually(timeout: .seconds(3)) { commandLine().contains("127.0.0.1:\(silent.port)") })
+                Thread.sleep(forTimeInterval: 0.5)
+                #expect(!commandLine().contains(secret), "\(credentials): \(commandLine())")
+                #expect(check.isRunning, "still waiting, so the command line read was the live one")
+            }
         }
     }
 

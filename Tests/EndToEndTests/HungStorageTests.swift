@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real hung storage (issue 12): image reads that never return, made with FUSE
@@ -6,7 +7,7 @@ import Testing
 /// one-shot commands. The top image of one domain and the middle layer of
 /// another's chain hang; everything else must go on, and the hung rows must say
 /// so and recover once the storage answers again.
-@Suite(.serialized, .enabled(if: HungFilesystem.shouldRun, Comment(rawValue: HungFilesystem.unavailableReason ?? "")))
+@Suite(.serialized, .enabled(if: HungFilesystem.shouldRun, Comment(rawValue: HungFilesystem.requirement.skipReason)))
 struct HungStorageTests {
     /// VirtChainCondition and VirtSeverity numbers, as the MIB defines them.
     static let ok = "1", corrupt = "6", notAnswering = "20"

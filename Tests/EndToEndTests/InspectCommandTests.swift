@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `virt-agentx inspect` as an operator (or a Nagios check) runs it, on images
@@ -7,9 +8,9 @@ import Testing
 @Suite struct InspectCommandTests {
     /// A scratch folder of images, removed when the test is done with it.
     final class Images {
-        let folder: URL
-        init() throws { folder = try TestWorld.scratchFolder() }
-        deinit { try? FileManager.default.removeItem(at: folder) }
+        let scratch: ScratchFolder
+        var folder: URL { scratch.url }
+        init() throws { scratch = try ScratchFolder() }
 
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// No stray listeners: in either role the agent opens no socket but the ones its
@@ -8,53 +9,54 @@ import Testing
 /// socket. libvirt's test driver needs no socket; with qemu:///system there would
 /// also be one connection to libvirt's read-only socket.
 @Suite(.serialized,
-       .enabled(if: SocketTable.ss != nil || SocketTable.inCI,
-                "ss is not installed (Debian package iproute2; scripts/setup installs it): the agent's sockets were not checked"))
+       .enabled(if: SocketTable.requirement.shouldRun, Comment(rawValue: SocketTable.requirement.skipReason)))
 struct ListeningSocketsTests {
     @Test func standaloneListensOnTheConfiguredAddressesOnly() throws {
         let ss = try SocketTable.requireSS()
-        let folder = try TestWorld.scratchFolder()
-        let udp = try TestWorld.freeUDPPort(), tcp = try freeTCPPort()
-        let config = folder.appendingPathComponent("virt-agentx.conf")
-        try "rocommunity public 127.0.0.1\n".write(to: config, atomically: true, encoding: .utf8)
-        let agent = try ChildProcess(
-            "virt-agentx", try TestWorld.agentBinary(),
-            ["run", "--foreground", "--master", "--listen", "udp:127.0.0.1:\(udp),tcp:127.0.0.1:\(tcp)",
-             "--config", config.path, "--connect", try TestWorld.worldURI(), "--log-level", "debug",
-             "--state-dir", folder.appendingPathComponent("state").path],
-            log: folder.appendingPathComponent("agent.log"))
-        defer { agent.stop() }
-        let client = SNMPClient(target: "127.0.0.1:\(udp)")
-        #expect(eventually(timeout: .seconds(15)) { (try? client.get([Subtree.connectionStatus]))?.first?.value == "1" },
-                "served on udp:127.0.0.1:\(udp):\n\(agent.output)")
-        let walked = try client.bulkWalk(Subtree.root)   // the sockets are listed after a walk, not only at start
-        #expect(walked.count > 100)
+        try withScratchFolder { folder in
+            let udp = try TestWorld.freeUDPPort(), tcp = try freeTCPPort()
+            let config = folder.appendingPathComponent("virt-agentx.conf")
+            try "rocommunity public 127.0.0.1\n".write(to: config, atomically: true, encoding: .utf8)
+            let agent = try ChildProcess(
+                "virt-agentx", try TestWorld.agentBinary(),
+                ["run", "--foreground", "--master", "--listen", "udp:127.0.0.1:\(udp),tcp:127.0.0.1:\(tcp)",
+                 "--config", config.path, "--connect", try TestWorld.worldURI(), "--log-level", "debug",
+                 "--state-dir", folder.appendingPathComponent("state").path],
+                log: folder.appendingPathComponent("agent.log"))
+            defer { agent.stop() }
+            let client = SNMPClient(target: "127.0.0.1:\(udp)")
+            #expect(eventually(timeout: .seconds(15)) { (try? client.get([Subtree.connectionStatus]))?.first?.value == "1" },
+                    "served on udp:127.0.0.1:\(udp):\n\(agent.output)")
+            let walked = try client.bulkWalk(Subtree.root)   // the sockets are listed after a walk, not only at start
+            #expect(walked.count > 100)
 
-        let sockets = try SocketTable.read(ss).opened(by: agent.pid)
-        let listening = Set(sockets.filter { $0.isListening }.map { $0.summary })
-        #expect(listening == ["udp 127.0.0.1:\(udp)", "tcp 127.0.0.1:\(tcp)"],
-                "the agent listens on exactly its --listen addresses:\n\(sockets.report)")
-        #expect(sockets.allSatisfy { $0.isListening }, "and has no other socket open:\n\(sockets.report)")
+            let sockets = try SocketTable.read(ss).opened(by: agent.pid)
+            let listening = Set(sockets.filter { $0.isListening }.map { $0.summary })
+            #expect(listening == ["udp 127.0.0.1:\(udp)", "tcp 127.0.0.1:\(tcp)"],
+                    "the agent listens on exactly its --listen addresses:\n\(sockets.report)")
+            #expect(sockets.allSatisfy { $0.isListening }, "and has no other socket open:\n\(sockets.report)")
+        }
     }
 
     @Test func aSubagentListensNowhereAndTalksOnlyToItsMaster() throws {
         let ss = try SocketTable.requireSS()
-        let folder = try TestWorld.scratchFolder()
-        let master = try SNMPMaster(folder: folder)
-        let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
-        try agent.waitUntilServing(through: master)
-        let walked = try SNMPClient(target: master.target).bulkWalk(Subtree.root)
-        #expect(walked.count > 100)
+        try withScratchFolder { folder in
+            let master = try SNMPMaster(folder: folder)
+            let agent = try AgentProcess(folder: folder, uri: try TestWorld.worldURI(), socket: master.socket)
+            try agent.waitUntilServing(through: master)
+            let walked = try SNMPClient(target: master.target).bulkWalk(Subtree.root)
+            #expect(walked.count > 100)
 
-        let table = try SocketTable.read(ss)
-        let sockets = table.opened(by: agent.process.pid)
-        #expect(!sockets.contains { $0.isListening }, "a subagent listens nowhere:\n\(sockets.report)")
-        // Its one socket is a unix stream whose other end is snmpd's AgentX socket.
-        let agentxPath = String(master.socket.dropFirst("unix:".count))
-        let connection = try #require(sockets.first, "no AgentX connection:\n\(sockets.report)")
-        let peer = table.peer(of: connection)
-        #expect(sockets.count == 1 && connection.netid == "u_str" && connection.state == "ESTAB" && peer?.local == agentxPath,
-                "one connection, to the AgentX socket \(agentxPath):\n\(sockets.report)\nits peer: \(peer?.line ?? "none")")
+            let table = try SocketTable.read(ss)
+            let sockets = table.opened(by: agent.process.pid)
+            #expect(!sockets.contains { $0.isListening }, "a subagent listens nowhere:\n\(sockets.report)")
+            // Its one socket is a unix stream whose other end is snmpd's AgentX socket.
+            let agentxPath = String(master.socket.dropFirst("unix:".count))
+            let connection = try #require(sockets.first, "no AgentX connection:\n\(sockets.report)")
+            let peer = table.peer(of: connection)
+            #expect(sockets.count == 1 && connection.netid == "u_str" && connection.state == "ESTAB" && peer?.local == agentxPath,
+                    "one connection, to the AgentX socket \(agentxPath):\n\(sockets.report)\nits peer: \(peer?.line ?? "none")")
+        }
     }
 }
 
@@ -93,14 +95,18 @@ struct SocketTable {
         return all.first { $0.netid == socket.netid && $0.localInode == inode }
     }
 
-    static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
-
     static let ss: String? = ["/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
+    /// Skipped without `ss`, saying so; in CI a missing `ss` fails the tests instead.
+    static let requirement = Requirement(
+        "the socket tests",
+        unavailableReason: ss == nil ? "ss is not installed (Debian package iproute2; scripts/setup installs it): the agent's sockets were not checked" : nil)
+
     /// The path of `ss`; in CI (where the suite is not skipped) a missing `ss` fails the test with the reason.
     static func requireSS() throws -> String {
-        try #require(ss, "ss is not installed (Debian package iproute2; scripts/setup installs it), so the agent's sockets cannot be listed")
+        try requirement.require()
+        return try #require(ss)
     }
 
     static func read(_ ss: String) throws -> SocketTable {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Live changes and faults against the real libvirtd of scripts/with-libvirtd:
@@ -17,9 +18,10 @@ extension RealLibvirtdTests {
 
     /// Starts snmpd and the agent; `pollInterval` long enough that only events explain a quick change.
     func start(pollInterval: Int, extra: [String] = []) throws -> Running {
-        let folder = try TestWorld.scratchFolder()
-        let traps = try TrapReceiver(folder: folder)
-        let master = try SNMPMaster(folder: folder, trapSink: traps.port)
+        let scratch = try ScratchFolder()   // the master's, removed with it
+        let traps = try TrapReceiver(folder: scratch.url)
+        let master = try SNMPMaster(owning: scratch, trapSink: traps.port)
+        let folder = master.folder
         let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
                                      extra: ["--poll-interval", "\(pollInterval)"] + extra)
         try agent.waitUntilServing(through: master)
@@ -33,9 +35,7 @@ extension RealLibvirtdTests {
 
     /// How long until `oid` reads `value` (nil if not within `limit`).
     func timeUntil(_ client: SNMPClient, _ oid: String, is value: String, limit: Duration) throws -> Duration? {
-        let start = ContinuousClock.now
-        let reached = try eventually(timeout: limit) { try client.get([oid]).first?.value == value }
-        return reached ? ContinuousClock.now - start : nil
+        try TestSupport.timeUntil(timeout: limit) { try client.get([oid]).first?.value == value }
     }
 
     @Test func lifecycleEventsShowWithinASecond() throws {
@@ -75,41 +75,41 @@ extension RealLibvirtdTests {
         let running = try start(pollInterval: 300, extra: ["--vm-notifications", "bulk"])
         let client = running.client
         let virsh = Virsh(uri: try #require(RealLibvirtd.uri))
-        let folder = try TestWorld.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // Three scratch domains made from spare's definition, defined and then undefined together.
-        let template = try virsh.run(["dumpxml", "--inactive", "spare"])
-            .replacingOccurrences(of: #"<uuid>[^<]*</uuid>"#, with: "", options: .regularExpression)
-        let names = ["bulk1", "bulk2", "bulk3"]
-        let before = Int(try client.get([Subtree.domainCount]).first?.value ?? "") ?? 0
-        for name in names {
-            let file = folder.appendingPathComponent("\(name).xml")
-            try template.replacingOccurrences(of: "<name>spare</name>", with: "<name>\(name)</name>")
-                .write(to: file, atomically: true, encoding: .utf8)
-            _ = try virsh.run(["define", file.path])
-        }
-        defer { for name in names { _ = try? virsh.run(["undefine", name]) } }
-        #expect(try timeUntil(client, Subtree.domainCount, is: "\(before + 3)", limit: .seconds(5)) != nil)
-        let indexes = try names.map { try Int(domainIndex($0, client))! }
-        for name in names { _ = try virsh.run(["undefine", name]) }
+        try withScratchFolder { folder in
+            // Three scratch domains made from spare's definition, defined and then undefined together.
+            let template = try virsh.run(["dumpxml", "--inactive", "spare"])
+                .replacingOccurrences(of: #"<uuid>[^<]*</uuid>"#, with: "", options: .regularExpression)
+            let names = ["bulk1", "bulk2", "bulk3"]
+            let before = Int(try client.get([Subtree.domainCount]).first?.value ?? "") ?? 0
+            for name in names {
+                let file = folder.appendingPathComponent("\(name).xml")
+                try template.replacingOccurrences(of: "<name>spare</name>", with: "<name>\(name)</name>")
+                    .write(to: file, atomically: true, encoding: .utf8)
+                _ = try virsh.run(["define", file.path])
+            }
+            defer { for name in names { _ = try? virsh.run(["undefine", name]) } }
+            #expect(try timeUntil(client, Subtree.domainCount, is: "\(before + 3)", limit: .seconds(5)) != nil)
+            let indexes = try names.map { try Int(domainIndex($0, client))! }
+            for name in names { _ = try virsh.run(["undefine", name]) }
 
-        // vmBulkDeleted with vmAffectedVMs: one bit per vmIndex, index 1 the top bit of the first octet.
-        var octets = [UInt8](repeating: 0, count: (indexes.max()! + 7) / 8)
-        for index in indexes { octets[(index - 1) / 8] |= 0x80 >> ((index - 1) % 8) }
-        let expected = octets.map { String(format: "%02X", $0) }.joined(separator: " ")
-        let seen = { running.traps.notifications().filter { $0.oid == "1.3.6.1.2.1.236.0.20" }
-            .flatMap { $0.varbinds.filter { $0.oid == "1.3.6.1.2.1.236.1.11.0" }.map(\.value) } }
-        // The three undefines may land in one snapshot or in several: every index must be named once.
-        let named = {
-            seen().reduce(into: Set<Int>()) { found, hex in
-                for (position, byte) in hex.split(separator: " ").compactMap({ UInt8($0, radix: 16) }).enumerated() {
-                    for bit in 0..<8 where byte & (0x80 >> bit) != 0 { found.insert(position * 8 + bit + 1) }
+            // vmBulkDeleted with vmAffectedVMs: one bit per vmIndex, index 1 the top bit of the first octet.
+            var octets = [UInt8](repeating: 0, count: (indexes.max()! + 7) / 8)
+            for index in indexes { octets[(index - 1) / 8] |= 0x80 >> ((index - 1) % 8) }
+            let expected = octets.map { String(format: "%02X", $0) }.joined(separator: " ")
+            let seen = { running.traps.notifications().filter { $0.oid == "1.3.6.1.2.1.236.0.20" }
+                .flatMap { $0.varbinds.filter { $0.oid == "1.3.6.1.2.1.236.1.11.0" }.map(\.value) } }
+            // The three undefines may land in one snapshot or in several: every index must be named once.
+            let named = {
+                seen().reduce(into: Set<Int>()) { found, hex in
+                    for (position, byte) in hex.split(separator: " ").compactMap({ UInt8($0, radix: 16) }).enumerated() {
+                        for bit in 0..<8 where byte & (0x80 >> bit) != 0 { found.insert(position * 8 + bit + 1) }
+                    }
                 }
             }
+            #expect(eventually(timeout: .seconds(5)) { named() == Set(indexes) },
+                    "vmBulkDeleted naming rows \(indexes) (\(expected)): \(seen())")
+            #expect(!running.traps.notifications().contains { $0.oid == "1.3.6.1.2.1.236.0.10" }, "no per-VM vmDeleted in bulk mode")
         }
-        #expect(eventually(timeout: .seconds(5)) { named() == Set(indexes) },
-                "vmBulkDeleted naming rows \(indexes) (\(expected)): \(seen())")
-        #expect(!running.traps.notifications().contains { $0.oid == "1.3.6.1.2.1.236.0.10" }, "no per-VM vmDeleted in bulk mode")
     }
 
     @Test func aRestartedLibvirtdIsReconnectedFiveTimesWithoutLeaking() throws {
@@ -174,14 +174,15 @@ extension RealLibvirtdTests {
 
     @Test func agentStartedBeforeLibvirtdConverges() throws {
         try RealLibvirtd.stopDaemon()
-        let folder = try TestWorld.scratchFolder()
-        let master = try SNMPMaster(folder: folder)
-        let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
-                                     extra: ["--poll-interval", "2"])
-        try agent.waitUntilServing(through: master, status: 2)
-        try RealLibvirtd.startDaemon()
-        try agent.waitUntilServing(through: master, status: 1)
-        #expect(try SNMPClient(target: master.target).get([Subtree.domainCount]).first?.value == "3")
+        try withScratchFolder { folder in
+            let master = try SNMPMaster(folder: folder)
+            let agent = try AgentProcess(folder: folder, uri: try #require(RealLibvirtd.uri), socket: master.socket,
+                                         extra: ["--poll-interval", "2"])
+            try agent.waitUntilServing(through: master, status: 2)
+            try RealLibvirtd.startDaemon()
+            try agent.waitUntilServing(through: master, status: 1)
+            #expect(try SNMPClient(target: master.target).get([Subtree.domainCount]).first?.value == "3")
+        }
     }
 }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// One domain's QEMU stopped with SIGSTOP (what a QEMU stuck in uninterruptible I/O
@@ -46,17 +47,17 @@ extension RealLibvirtdTests.Faults {
             if cycle == 1 {
                 // A newly defined domain too.
                 let before = Int(try client.get([Subtree.domainCount]).first?.value ?? "") ?? 0
-                let folder = try TestWorld.scratchFolder()
-                defer { try? FileManager.default.removeItem(at: folder) }
-                let xml = try virsh.run(["dumpxml", "--inactive", "spare"])
-                    .replacingOccurrences(of: #"<uuid>[^<]*</uuid>"#, with: "", options: .regularExpression)
-                    .replacingOccurrences(of: "<name>spare</name>", with: "<name>newcomer</name>")
-                let file = folder.appendingPathComponent("newcomer.xml")
-                try xml.write(to: file, atomically: true, encoding: .utf8)
-                _ = try virsh.run(["define", file.path])
-                defer { _ = try? virsh.run(["undefine", "newcomer"]) }
-                let took = try timeUntil(client, Subtree.domainCount, is: "\(before + 1)", limit: .seconds(15))
-                #expect(took != nil && took! < twoIntervals, "a domain defined meanwhile showed after \(String(describing: took))")
+                try withScratchFolder { folder in
+                    let xml = try virsh.run(["dumpxml", "--inactive", "spare"])
+                        .replacingOccurrences(of: #"<uuid>[^<]*</uuid>"#, with: "", options: .regularExpression)
+                        .replacingOccurrences(of: "<name>spare</name>", with: "<name>newcomer</name>")
+                    let file = folder.appendingPathComponent("newcomer.xml")
+                    try xml.write(to: file, atomically: true, encoding: .utf8)
+                    _ = try virsh.run(["define", file.path])
+                    defer { _ = try? virsh.run(["undefine", "newcomer"]) }
+                    let took = try timeUntil(client, Subtree.domainCount, is: "\(before + 1)", limit: .seconds(15))
+                    #expect(took != nil && took! < twoIntervals, "a domain defined meanwhile showed after \(String(describing: took))")
+                }
             }
             #expect(try client.get([column(16, stuck)]).first?.value == "3", "cycle \(cycle): run1 still unresponsive")
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The agent against a real libvirtd running QEMU under TCG, through a real
@@ -16,9 +17,8 @@ struct RealLibvirtdTests {
 
     init() throws {
         let uri = try #require(RealLibvirtd.uri)
-        let folder = try TestWorld.scratchFolder()
-        master = try SNMPMaster(folder: folder)
-        agent = try AgentProcess(folder: folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"])
+        master = try SNMPMaster(owning: try ScratchFolder())
+        agent = try AgentProcess(folder: master.folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"])
         try agent.waitUntilServing(through: master)
         client = SNMPClient(target: master.target)
         virsh = Virsh(uri: uri)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 private let systemdAnalyze = "/usr/bin/systemd-analyze"
@@ -8,23 +9,23 @@ private let systemdAnalyze = "/usr/bin/systemd-analyze"
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: systemdAnalyze),
                    "systemd-analyze is not installed (Debian package systemd): the unit file was not verified"))
     func theUnitPassesSystemdAnalyzeVerify() throws {
-        let folder = try TestWorld.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let unit = try String(contentsOf: TestWorld.repository.appendingPathComponent("integrations/systemd/virt-agentx.service"),
-                              encoding: .utf8)
-        #expect(unit.contains("ExecStart=/usr/local/bin/virt-agentx run --foreground"))
-        // The installed path does not exist here: point ExecStart at the binary just built.
-        let copy = folder.appendingPathComponent("virt-agentx.service")
-        let runnable = unit.replacingOccurrences(of: "/usr/local/bin/virt-agentx", with: try TestWorld.agentBinary())
-        try runnable.write(to: copy, atomically: true, encoding: .utf8)
-        let verified = try Command.run(systemdAnalyze, ["verify", copy.path])
-        // systemd-analyze exits 0 on unknown keys and bad values and only warns: any output is a finding.
-        #expect(verified.status == 0 && verified.stderr.isEmpty && verified.stdout.isEmpty,
-                "systemd-analyze verify:\n\(verified.stdout)\(verified.stderr)")
+        try withScratchFolder { folder in
+            let unit = try String(contentsOf: Repository.file("integrations/systemd/virt-agentx.service"),
+                                  encoding: .utf8)
+            #expect(unit.contains("ExecStart=/usr/local/bin/virt-agentx run --foreground"))
+            // The installed path does not exist here: point ExecStart at the binary just built.
+            let copy = folder.appendingPathComponent("virt-agentx.service")
+            let runnable = unit.replacingOccurrences(of: "/usr/local/bin/virt-agentx", with: try TestWorld.agentBinary())
+            try runnable.write(to: copy, atomically: true, encoding: .utf8)
+            let verified = try Command.run(systemdAnalyze, ["verify", copy.path])
+            // systemd-analyze exits 0 on unknown keys and bad values and only warns: any output is a finding.
+            #expect(verified.status == 0 && verified.stderr.isEmpty && verified.stdout.isEmpty,
+                    "systemd-analyze verify:\n\(verified.stdout)\(verified.stderr)")
 
-        // The same check catches a mistake, so its silence above means something.
-        try (runnable + "\n[Service]\nRestart=sometimes\n").write(to: copy, atomically: true, encoding: .utf8)
-        let broken = try Command.run(systemdAnalyze, ["verify", copy.path])
-        #expect(broken.stderr.contains("sometimes"), "\(broken.stderr)")
+            // The same check catches a mistake, so its silence above means something.
+            try (runnable + "\n[Service]\nRestart=sometimes\n").write(to: copy, atomically: true, encoding: .utf8)
+            let broken = try Command.run(systemdAnalyze, ["verify", copy.path])
+            #expect(broken.stderr.contains("sometimes"), "\(broken.stderr)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 /// Why a fixture could not be made.
@@ -11,16 +12,13 @@ struct FixtureError: Error, CustomStringConvertible {
 /// removed when the value is released. Commands run with the directory as
 /// working directory, so relative backing names stay relative.
 final class Fixtures {
-    let directory: String
+    private let scratch: ScratchFolder
+    var directory: String { scratch.path }
 
     init() throws {
         _ = try Self.qemuImgPath()
-        var template = Array((FileManager.default.temporaryDirectory.path + "/image-inspector-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw FixtureError(description: "mkdtemp failed") }
-        directory = String(cString: made)
+        scratch = try ScratchFolder(prefix: "image-inspector")
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// The absolute path of `name` inside the fixture directory.
     func path(_ name: String) -> String { directory + "/" + name }
@@ -40,23 +38,11 @@ final class Fixtures {
     /// Runs `tool` with `arguments` in the fixture directory; returns stdout and the exit status.
     @discardableResult
     func run(_ tool: String, _ arguments: [String], mustSucceed: Bool = true) throws -> (output: String, status: Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if mustSucceed, process.terminationStatus != 0 {
-            throw FixtureError(description: "\(tool) \(arguments.joined(separator: " ")) failed: "
-                + String(decoding: errors, as: UTF8.self))
+        let result = try Command.run(tool, arguments, timeout: .seconds(120), in: scratch.url)
+        if mustSucceed, result.status != 0 {
+            throw FixtureError(description: "\(tool) \(arguments.joined(separator: " ")) failed: " + result.stderr)
         }
-        return (String(decoding: output, as: UTF8.self), process.terminationStatus)
+        return (result.stdout, result.status)
     }
 
     /// Runs qemu-img; the words are its arguments.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 @Suite("Bounded, read-only inspection")
@@ -49,22 +50,15 @@ struct SafetyTests {
         try fixtures.qemuImg("create", "-f", "qcow2", "-o", "lazy_refcounts=on", "image.qcow2", "10M")
         // qemu-io holds the image open read-write (with qemu's locks) and, with
         // lazy refcounts, marks it dirty on its first allocating write.
-        let qemuIO = Process()
-        qemuIO.executableURL = URL(fileURLWithPath: try Fixtures.toolPath("qemu-io"))
-        qemuIO.arguments = ["-f", "qcow2", "-c", "write 0 64k", "-c", "sleep 10000", fixtures.path("image.qcow2")]
-        qemuIO.standardOutput = FileHandle.nullDevice
-        qemuIO.standardError = FileHandle.nullDevice
-        try qemuIO.run()
-        defer {
-            // SIGKILL: qemu-io finishes its sleep command before honouring SIGTERM.
-            kill(qemuIO.processIdentifier, SIGKILL)
-            qemuIO.waitUntilExit()
-        }
+        let qemuIO = try ChildProcess("qemu-io", try Fixtures.toolPath("qemu-io"),
+                                      ["-f", "qcow2", "-c", "write 0 64k", "-c", "sleep 10000", fixtures.path("image.qcow2")],
+                                      log: URL(fileURLWithPath: "/dev/null"))
+        // SIGKILL: qemu-io finishes its sleep command before honouring SIGTERM.
+        defer { qemuIO.stop(signal: SIGKILL) }
         var layer: ImageLayer?
-        for _ in 0 ..< 100 {
+        _ = eventually(timeout: .seconds(5)) {
             layer = inspect(fixtures, "image.qcow2").top
-            if layer?.isDirty == true { break }
-            usleep(50_000)
+            return layer?.isDirty == true
         }
         #expect(layer?.probedFormat == .qcow2)
         #expect(layer?.conditions == [.dirty])

@@ -1,6 +1,7 @@
 import Foundation
 import MIB
 import Testing
+import TestSupport
 import Yams
 
 /// Checks `integrations/zabbix/virt-agentx-template.yaml` against the MIB the agent serves
@@ -186,9 +187,7 @@ struct ZabbixExport {
 
     var template: Template { templates[0] }
 
-    static let path = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("integrations/zabbix/virt-agentx-template.yaml")
+    static let path = Repository.file("integrations/zabbix/virt-agentx-template.yaml")
 
     static func load() throws -> ZabbixExport {
         let text = try String(contentsOf: path, encoding: .utf8)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 import VirtModel
 
 /// The collector's loop with a poll of the test's making, whose calls can be held
@@ -43,13 +44,9 @@ import VirtModel
         mutating func close() {}
     }
 
-    func eventually(_ limit: Duration = .seconds(5), _ condition: () -> Bool) -> Bool {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < limit {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
+    /// Polls every 10 ms for up to 5 s.
+    func eventually(_ condition: () -> Bool) -> Bool {
+        TestSupport.eventually(timeout: .seconds(5), every: .milliseconds(10), condition)
     }
 
     @Test func aHungPollIsAbandonedRetriedOnAFreshConnectionAndItsLateResultNeverServed() throws {

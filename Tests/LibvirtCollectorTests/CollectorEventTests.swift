@@ -4,6 +4,7 @@ import LibvirtCollector
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 import VirtModel
 
 /// libvirt's events, in process: the test driver shares one state between the
@@ -19,12 +20,7 @@ import VirtModel
 
         func state() -> DomainState? { latest.withLock { $0?.domains.first { $0.name == "test" }?.state } }
         func until(_ expected: DomainState) -> Duration? {
-            let start = ContinuousClock.now
-            while ContinuousClock.now - start < .seconds(5) {
-                if state() == expected { return ContinuousClock.now - start }
-                Thread.sleep(forTimeInterval: 0.01)
-            }
-            return nil
+            timeUntil(timeout: .seconds(5), every: .milliseconds(10)) { state() == expected }
         }
         #expect(until(.running) != nil, "the first poll sees test:///default's running domain")
 

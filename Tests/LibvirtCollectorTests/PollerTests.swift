@@ -2,30 +2,13 @@ import Foundation
 @testable import LibvirtCollector
 import Logging
 import Testing
+import TestSupport
 import VirtModel
 
 /// The poller against libvirt's real test driver, in process.
 @Suite struct PollerTests {
-    /// scripts/make-world's world, made once: real images behind the test driver's disks.
-    static let world: Result<String, Error> = Result {
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var template = Array("/tmp/virt-agentx-poller.XXXXXX".utf8CString)
-        guard let folder = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        let process = Process()
-        process.executableURL = repository.appendingPathComponent("scripts/make-world")
-        process.arguments = [String(cString: folder)]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "scripts/make-world failed; is qemu-img installed (scripts/setup)?"])
-        }
-        return "test://\(String(cString: folder))/world.xml"
-    }
-
     @Test func pollsTheDemoWorld() throws {
-        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
+        var poller = Poller(uri: try MadeWorld.shared(), logger: Logger(label: "test"))
         let snapshot = poller.poll()
         #expect(snapshot.host.connection == .connected)
         #expect(snapshot.host.hypervisorType == "TEST")
@@ -54,14 +37,14 @@ import VirtModel
     }
 
     @Test func indexesStayAcrossPolls() throws {
-        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
+        var poller = Poller(uri: try MadeWorld.shared(), logger: Logger(label: "test"))
         let first = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
         let second = poller.poll().domains.map { "\($0.uuid)=\($0.index)" }
         #expect(first == second)
     }
 
     @Test func domainXMLIsReadAgainOnlyWhenSomethingSaysItChanged() throws {
-        var poller = Poller(uri: try Self.world.get(), logger: Logger(label: "test"))
+        var poller = Poller(uri: try MadeWorld.shared(), logger: Logger(label: "test"))
         let first = poller.poll()
         #expect(poller.definitionsRead == 5, "one XML per domain")
         let second = poller.poll()

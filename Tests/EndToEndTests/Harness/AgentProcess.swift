@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The real `virt-agentx run` process, talking to a test master over AgentX.
 final class AgentProcess {

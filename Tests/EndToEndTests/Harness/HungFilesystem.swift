@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Real hung storage: scripts/lib/hangfs.py (fusepy) mounted on a scratch folder,
 /// a read-only mirror of `source` whose read() of the `hung` files never returns
@@ -15,7 +16,7 @@ final class HungFilesystem {
 
     /// Debian's interpreter: python3-fusepy installs there, not into another python3 on PATH.
     static let python = "/usr/bin/python3"
-    static let script = TestWorld.repository.appendingPathComponent("scripts/lib/hangfs.py")
+    static let script = Repository.file("scripts/lib/hangfs.py")
 
     /// Why a FUSE hang cannot be made on this machine; nil when it can.
     static let unavailableReason: String? = {
@@ -36,18 +37,14 @@ final class HungFilesystem {
         return nil
     }()
 
-    /// CI must run these tests: there a missing piece fails them instead of skipping them.
-    static var isRequired: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    /// What the hung-storage tests need; in CI a missing piece fails them instead of skipping them.
+    static let requirement = Requirement("the hung-storage tests", unavailableReason: unavailableReason)
 
     /// For `.enabled(if:)`: run where FUSE works, and always in CI.
-    static var shouldRun: Bool { unavailableReason == nil || isRequired }
+    static var shouldRun: Bool { requirement.shouldRun }
 
     /// Throws (failing the test) when the tests run but cannot make a hang (in CI).
-    static func requireAvailable() throws {
-        if let reason = unavailableReason {
-            throw HarnessError("CI=true, so the hung-storage tests must run, but they cannot: \(reason)")
-        }
-    }
+    static func requireAvailable() throws { try requirement.require() }
 
     /// Mounts `source` on `mountpoint` (created if need be) and waits until the
     /// mount answers. The `hung` files (relative to `source`) hang from the start,
@@ -114,18 +111,8 @@ final class HungFilesystem {
         }
     }
 
-    /// Whether `path` is a mount point now (a field of /proc/self/mountinfo, octal escapes decoded).
-    static func isMounted(_ path: String) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        return table.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return false }
-            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
-                .replacingOccurrences(of: "\\011", with: "\t").replacingOccurrences(of: "\\012", with: "\n")
-                .replacingOccurrences(of: "\\134", with: "\\")
-            return point == path
-        }
-    }
+    /// Whether `path` is a mount point now.
+    static func isMounted(_ path: String) -> Bool { MountTable.isMountPoint(path) }
 }
 
 /// A process's figures from /proc/PID/status.

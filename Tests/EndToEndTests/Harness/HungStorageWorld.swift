@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A libvirt test-driver world whose storage partly hangs (real qemu-img images,
 /// some on a `HungFilesystem` mount that stands for a dead NFS server):
@@ -13,7 +14,8 @@ import Foundation
 /// plus the `dir` pool `nfs` over the mount with the volumes `fine.qcow2` and
 /// `hungtop.qcow2`. `local/` is normal disk; `exported/` is what the mount mirrors.
 final class HungStorageWorld {
-    let folder: URL
+    private let scratch: ScratchFolder
+    var folder: URL { scratch.url }
     let exported: URL
     let mount: URL
     let local: URL
@@ -28,7 +30,8 @@ final class HungStorageWorld {
     /// `released`: the files answer until `filesystem.hang()`.
     init(released: Bool = false) throws {
         try HungFilesystem.requireAvailable()
-        folder = try TestWorld.scratchFolder()
+        scratch = try ScratchFolder()
+        let folder = scratch.url
         exported = folder.appendingPathComponent("exported")
         mount = folder.appendingPathComponent("nfs")
         local = folder.appendingPathComponent("local")
@@ -49,11 +52,8 @@ final class HungStorageWorld {
         filesystem = try HungFilesystem(source: self.exported, mountpoint: self.mount, hung: Self.hungFiles, released: released)
     }
 
-    deinit {
-        filesystem.unmount()
-        // Never recursively through a mount that is still there.
-        if !HungFilesystem.isMounted(mount.path) { try? FileManager.default.removeItem(at: folder) }
-    }
+    // The folder goes after the mount (never recursively through a mount still there: ScratchFolder checks).
+    deinit { filesystem.unmount() }
 
     static func qemuImg(_ arguments: String...) throws {
         let result = try Command.run("qemu-img", arguments)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// net-snmp's command-line tools, with their output parsed into varbinds.
 struct SNMPClient {

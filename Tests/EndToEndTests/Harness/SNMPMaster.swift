@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A private `snmpd` master agent: loopback UDP on a free port, AgentX on a
 /// unix socket, config and state in the test's own folder.
@@ -8,6 +9,8 @@ final class SNMPMaster {
     var socket: String { "unix:" + folder.appendingPathComponent("agentx.sock").path }
     var target: String { "127.0.0.1:\(port)" }
     private var process: ChildProcess?
+    /// The folder's owner, when the master was given one of its own: removed with the master.
+    private let scratch: ScratchFolder?
 
     /// Where snmpd forwards notifications (`trap2sink`), if anywhere.
     let trapSink: UInt16?
@@ -18,6 +21,17 @@ final class SNMPMaster {
     /// Starts snmpd and waits until it answers.
     init(folder: URL, port: UInt16? = nil, trapSink: UInt16? = nil, access: String? = nil) throws {
         self.folder = folder
+        scratch = nil
+        self.port = try port ?? TestWorld.freeUDPPort()
+        self.trapSink = trapSink
+        self.access = access
+        try start()
+    }
+
+    /// The same in a scratch folder of its own, removed (after snmpd stopped) when the master goes.
+    init(owning scratch: ScratchFolder, port: UInt16? = nil, trapSink: UInt16? = nil, access: String? = nil) throws {
+        folder = scratch.url
+        self.scratch = scratch
         self.port = try port ?? TestWorld.freeUDPPort()
         self.trapSink = trapSink
         self.access = access

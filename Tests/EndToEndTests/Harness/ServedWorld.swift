@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// How the agent serves SNMP in a test: through a real snmpd over AgentX, or
@@ -11,7 +12,8 @@ enum Deployment: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 /// The agent serving the test world by one deployment, and an SNMP client for it.
 final class ServedWorld {
-    let folder: URL
+    private let scratch: ScratchFolder
+    var folder: URL { scratch.url }
     let agent: AgentProcess
     let client: SNMPClient
     /// The snmpd in front of the agent (AgentX deployment only).
@@ -19,7 +21,8 @@ final class ServedWorld {
 
     /// `extra`: more `virt-agentx run` flags (`--poll-interval 1` ...).
     init(_ deployment: Deployment, uri: String? = nil, extra: [String] = []) throws {
-        folder = try TestWorld.scratchFolder()
+        scratch = try ScratchFolder()
+        let folder = scratch.url
         let uri = try uri ?? TestWorld.worldURI()
         switch deployment {
         case .agentx:
@@ -34,5 +37,11 @@ final class ServedWorld {
             client = SNMPClient(target: "127.0.0.1:\(port)")
         }
         try agent.waitUntilServing(client)
+    }
+
+    /// The agent and snmpd stop before their folder is removed.
+    deinit {
+        agent.process.stop()
+        master?.stop()
     }
 }

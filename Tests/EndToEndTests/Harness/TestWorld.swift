@@ -1,24 +1,11 @@
 import Foundation
+import TestSupport
 
-/// Where the test finds the repository, the agent binary and scratch space.
+/// Where the end-to-end tests find the agent binary, the shared world and free ports.
 enum TestWorld {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
     /// The demo world, made once per test run by scripts/make-world: libvirt's
     /// test driver loaded with domains whose disks are real qemu-img images.
-    static func worldURI() throws -> String { try generatedWorld.get() }
-
-    private static let generatedWorld = Result<String, Error> {
-        let folder = try scratchFolder()
-        let result = try Command.run(repository.appendingPathComponent("scripts/make-world").path,
-                                     [folder.path], timeout: .seconds(60))
-        guard result.status == 0 else {
-            throw HarnessError("scripts/make-world failed (is qemu-img installed? scripts/setup installs it): \(result.stderr)")
-        }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    static func worldURI() throws -> String { try MadeWorld.shared() }
 
     /// The `virt-agentx` built beside the test bundle (`swift build` puts both in one folder).
     static func agentBinary() throws -> String {
@@ -26,7 +13,7 @@ enum TestWorld {
             ProcessInfo.processInfo.environment["VIRT_AGENTX_BINARY"],
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("virt-agentx").path,
-            repository.appendingPathComponent(".build/debug/virt-agentx").path,
+            Repository.file(".build/debug/virt-agentx").path,
         ]
         guard let found = candidates.compactMap({ $0 }).first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
@@ -34,13 +21,6 @@ enum TestWorld {
             throw HarnessError("virt-agentx binary not found: run `swift build` first (scripts/test does)")
         }
         return found
-    }
-
-    /// A fresh private folder; short, because unix socket paths are limited to 108 bytes.
-    static func scratchFolder() throws -> URL {
-        var template = Array("/tmp/virt-agentx-test.XXXXXX".utf8CString)
-        guard let path = mkdtemp(&template) else { throw HarnessError("mkdtemp: \(errno)") }
-        return URL(fileURLWithPath: String(cString: path))
     }
 
     /// A UDP port on 127.0.0.1 that nothing is bound to right now.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A private `snmptrapd` on a free loopback port: what the master forwards,
 /// one notification per line, varbinds parsed.

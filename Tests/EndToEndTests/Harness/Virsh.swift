@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// `virsh` against the same URI the agent polls: the reference the tables are checked against.
 struct Virsh {

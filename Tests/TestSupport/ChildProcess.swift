@@ -8,15 +8,16 @@ import Foundation
 /// watches a socket inherited by the child and blocks its process thread in
 /// wait4() when that socket closes -- and snmpd closes inherited descriptors
 /// at start-up, which would freeze every later Process in the test run.
-final class ChildProcess {
-    let name: String
-    let log: URL
-    let pid: pid_t
+public final class ChildProcess {
+    public let name: String
+    public let log: URL
+    public let pid: pid_t
     private var status: Int32?
 
-    /// Output and errors go to `log`, or errors to `errors` when given.
-    init(_ name: String, _ executable: String, _ arguments: [String],
-         environment: [String: String] = [:], log: URL, errors: URL? = nil) throws {
+    /// Output and errors go to `log`, or errors to `errors` when given; `environment`
+    /// is added to the test's own.
+    public init(_ name: String, _ executable: String, _ arguments: [String],
+                environment: [String: String] = [:], log: URL, errors: URL? = nil) throws {
         self.name = name
         self.log = log
         var actions = posix_spawn_file_actions_t()
@@ -60,11 +61,11 @@ final class ChildProcess {
         }
     }
 
-    var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { reap(blocking: false) == nil }
 
     /// Sends `signal` and waits up to `timeout` for the exit; nil if it did not exit.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) -> Int32? {
+    public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) -> Int32? {
         guard isRunning else { return status }
         kill(pid, signal)
         return waitForExit(timeout: timeout)
@@ -72,12 +73,8 @@ final class ChildProcess {
 
     /// The exit status (128 + signal number if killed) once the process has exited
     /// within `timeout`; nil if it is still running.
-    func waitForExit(timeout: Duration) -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let status = reap(blocking: false) { return status }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+    public func waitForExit(timeout: Duration) -> Int32? {
+        _ = eventually(timeout: timeout, every: .milliseconds(20)) { reap(blocking: false) != nil }
         return reap(blocking: false)
     }
 
@@ -91,45 +88,39 @@ final class ChildProcess {
         return status
     }
 
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 }
 
 /// Runs a command to completion; fails the call after `timeout`.
-struct Command {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct Command: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 
     /// Spawned like `ChildProcess` (Foundation's Process never sees a daemonizing
     /// command such as `libvirtd -d` exit); output goes to files, not pipes.
-    static func run(_ tool: String, _ arguments: [String], timeout: Duration = .seconds(20)) throws -> Command {
-        let folder = try TestWorld.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
-        let process = try ChildProcess(tool, "/usr/bin/env", [tool] + arguments,
-                                       environment: ["MIBS": ""],   // numeric OIDs: no MIB loading noise
-                                       log: out, errors: err)
-        guard let status = process.waitForExit(timeout: timeout) else {
-            process.stop(signal: SIGKILL, timeout: .seconds(5))
-            throw HarnessError("\(tool) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+    /// `tool` is looked up on PATH; `environment` is added to the test's own
+    /// (and to MIBS="", numeric OIDs: no MIB loading noise); it runs in `directory` when given.
+    public static func run(_ tool: String, _ arguments: [String], timeout: Duration = .seconds(20),
+                           environment: [String: String] = [:], in directory: URL? = nil) throws -> Command {
+        try withScratchFolder { folder in
+            let out = folder.appendingPathComponent("stdout"), err = folder.appendingPathComponent("stderr")
+            let process = try ChildProcess(tool, "/usr/bin/env", (directory.map { ["-C", $0.path] } ?? []) + [tool] + arguments,
+                                           environment: ["MIBS": ""].merging(environment) { $1 },
+                                           log: out, errors: err)
+            guard let status = process.waitForExit(timeout: timeout) else {
+                process.stop(signal: SIGKILL, timeout: .seconds(5))
+                throw HarnessError("\(tool) \(arguments.joined(separator: " ")) did not finish within \(timeout)")
+            }
+            return Command(status: status,
+                           stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                           stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
         }
-        return Command(status: status,
-                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    repeat {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    } while ContinuousClock.now < deadline
-    return false
+/// Why a test's helper could not do its part (a process did not start, a tool failed).
+public struct HarnessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
