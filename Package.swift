@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
-        .testTarget(name: "EndToEndTests", dependencies: ["MIB", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
 
         // libFuzzer target over header parsing and chain walking (scripts/fuzz); a
         // plain build makes it a replayer of saved inputs.

@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 import Testing
 
@@ -97,7 +98,7 @@ import Testing
             do {
                 let agent = try AgentProcess(folder: folder, uri: "test://" + lonely.path, socket: master.socket)
                 try agent.waitUntilServing(through: master)
-                #expect(try client.get([Subtree.domainColumn(2) + ".1"]).first?.value == "web1")
+                #expect(try client.get([Subtree.column(DomainColumns.name) + ".1"]).first?.value == "web1")
                 #expect(agent.process.stop() == 0)
             }
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("state/row-indexes.json").path))
@@ -105,7 +106,7 @@ import Testing
             // Second run, full world: web1 keeps 1, the others follow in name order.
             let agent = try AgentProcess(folder: folder, uri: full, socket: master.socket)
             try agent.waitUntilServing(through: master)
-            let names = try client.bulkWalk(Subtree.domainColumn(2)).map { ($0.oid.split(separator: ".").last.map(String.init) ?? "", $0.value) }
+            let names = try client.bulkWalk(Subtree.column(DomainColumns.name)).map { ($0.oid.split(separator: ".").last.map(String.init) ?? "", $0.value) }
             #expect(names.map(\.0) == ["1", "2", "3", "4", "5"])
             #expect(names.map(\.1) == ["web1", "backup", "build", "db1", "legacy"])
         }
@@ -152,7 +153,7 @@ import Testing
                                          socket: master.socket, extra: ["--config", config.path])
             try agent.waitUntilServing(through: master)
             let client = SNMPClient(target: master.target)
-            let unhealthy = try client.get([Subtree.scalar(15)]).first?.value
+            let unhealthy = try client.get([Subtree.scalar(HostScalars.unhealthyChainCount)]).first?.value
 
             // Damage an image: with a 300 s interval the agent does not look again ...
             let handle = try FileHandle(forWritingTo: folder.appendingPathComponent("world/images/top.qcow2"))
@@ -160,11 +161,11 @@ import Testing
             try handle.write(contentsOf: [0x02])
             try handle.close()
             Thread.sleep(forTimeInterval: 2)
-            #expect(try client.get([Subtree.scalar(15)]).first?.value == unhealthy)
+            #expect(try client.get([Subtree.scalar(HostScalars.unhealthyChainCount)]).first?.value == unhealthy)
             // ... until SIGHUP brings in a 1 s interval.
             try "pollInterval 1\n".write(to: config, atomically: true, encoding: .utf8)
             kill(agent.process.pid, SIGHUP)
-            #expect(try eventually(timeout: .seconds(5)) { try client.get([Subtree.scalar(15)]).first?.value != unhealthy },
+            #expect(try eventually(timeout: .seconds(5)) { try client.get([Subtree.scalar(HostScalars.unhealthyChainCount)]).first?.value != unhealthy },
                     "the new interval took effect:\n\(agent.process.output)")
             #expect(agent.process.output.contains("configuration read again"))
             #expect(agent.process.isRunning)

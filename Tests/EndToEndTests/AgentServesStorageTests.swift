@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import Testing
 
 /// The disk, chain layer, interface, pool and volume tables through a real
@@ -12,7 +13,7 @@ import Testing
 
     /// Domain name -> row index, from the agent's domain table.
     func domainIndexes(_ client: SNMPClient) throws -> [String: String] {
-        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
         return Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
     }
 
@@ -131,7 +132,7 @@ import Testing
             #expect(volumes[3]?[row] == fields[1], "\(fields[0]) path")
             #expect(volumes[12]?[row] == expected[fields[0]], "\(fields[0]) chain health")
         }
-        #expect(try client.get([Subtree.scalar(12), Subtree.scalar(13), Subtree.scalar(14), Subtree.scalar(15)]).map(\.value)
+        #expect(try client.get([Subtree.scalar(HostScalars.poolCount), Subtree.scalar(HostScalars.volumeCount), Subtree.scalar(HostScalars.diskCount), Subtree.scalar(HostScalars.unhealthyChainCount)]).map(\.value)
                 == ["1", "6", "9", "8"], "pools, volumes, disks, unhealthy chains (5 disks + 3 volumes)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import Testing
 
 /// A user's session: the agent is started (behind snmpd over AgentX, and on its
@@ -78,7 +79,7 @@ import Testing
             let got = try client.get(chunk.map(\.oid))
             #expect(got.map(\.oid) == chunk.map(\.oid))
             // CPU time and poll figures may move between the walk and the get.
-            let steady = zip(got, chunk).filter { !$0.1.oid.hasPrefix(Subtree.domainColumn(12)) && !$0.1.oid.hasPrefix(Subtree.host) }
+            let steady = zip(got, chunk).filter { !$0.1.oid.hasPrefix(Subtree.column(DomainColumns.cpuTime)) && !$0.1.oid.hasPrefix(Subtree.host) }
             #expect(steady.allSatisfy { $0.0 == $0.1 })
         }
     }

@@ -39,8 +39,8 @@ import Testing
             }
         }
         // A column's missing row is noSuchInstance; an unknown column noSuchObject.
-        #expect(try client.get([Subtree.domainColumn(2) + ".999"]).first?.value.hasPrefix("No Such Instance") == true)
-        #expect(try client.get([Subtree.domainColumn(99) + ".1"]).first?.value.hasPrefix("No Such Object") == true)
+        #expect(try client.get([Subtree.column(DomainColumns.name) + ".999"]).first?.value.hasPrefix("No Such Instance") == true)
+        #expect(try client.get([Subtree.domainEntry + ".99.1"]).first?.value.hasPrefix("No Such Object") == true)
 
         // GETNEXT from each probe lands strictly after it; standalone, nothing follows
         // the subtree, so past its end the answer is endOfMibView.

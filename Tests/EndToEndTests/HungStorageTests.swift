@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 import Testing
 
@@ -28,7 +29,7 @@ struct HungStorageTests {
 
     /// Every disk's (`domain/vda`) and volume's (`nfs/NAME`) chain columns, walked over SNMP.
     static func chains(_ client: SNMPClient) throws -> [String: Chain] {
-        let domains = Dictionary(uniqueKeysWithValues: try client.bulkWalk(Subtree.domainColumn(2))
+        let domains = Dictionary(uniqueKeysWithValues: try client.bulkWalk(Subtree.column(DomainColumns.name))
             .map { (String($0.oid.split(separator: ".").last!), $0.value) })
         let pools = Dictionary(uniqueKeysWithValues: try client.bulkWalk(Subtree.poolEntry + ".2")
             .map { (String($0.oid.split(separator: ".").last!), $0.value) })

@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 import Testing
 
@@ -28,7 +29,7 @@ import Testing
             try agent.waitUntilServing(client)
 
             let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
-            let names = try client.bulkWalk(Subtree.domainColumn(2))
+            let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
             let web1 = try #require(names.first { $0.value == "web1" }?.oid.split(separator: ".").last.map(String.init))
             let row = try #require(disks[2]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
             #expect(disks[18]?[row] == "1", "web1/vda starts healthy")
@@ -45,7 +46,7 @@ import Testing
             }
             let varbinds = try #require(trap, "no virtDiskChainHealthChange for web1/vda; received: \(traps.notifications())")
             let values = Dictionary(varbinds.map { ($0.oid, $0.value) }) { a, _ in a }
-            #expect(values["\(Subtree.domainColumn(2)).\(web1)"] == "web1")
+            #expect(values["\(Subtree.column(DomainColumns.name)).\(web1)"] == "web1")
             #expect(values["\(Subtree.diskEntry).2.\(row)"] == "vda")
             #expect(values["1.3.6.1.4.1.32473.1.8.1.0"] == "1", "previous verdict ok(1)")
             #expect(values["\(Subtree.diskEntry).19.\(row)"] == "4", "critical(4)")
@@ -68,7 +69,7 @@ import Testing
             try handle.close()
             let client = SNMPClient(target: master.target)
             // Wait until the agent has seen the change, then a little longer.
-            #expect(try eventually(timeout: .seconds(10)) { (try client.get([Subtree.scalar(15)]).first?.value ?? "8") != "8" },
+            #expect(try eventually(timeout: .seconds(10)) { (try client.get([Subtree.scalar(HostScalars.unhealthyChainCount)]).first?.value ?? "8") != "8" },
                     "the unhealthy chain count moves past the world's 8")
             Thread.sleep(forTimeInterval: 1)
             #expect(traps.notifications().allSatisfy { $0.oid != "1.3.6.1.4.1.32473.0.2" })

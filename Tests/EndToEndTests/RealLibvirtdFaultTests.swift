@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 import Testing
 
@@ -29,7 +30,7 @@ extension RealLibvirtdTests {
     }
 
     func domainIndex(_ name: String, _ client: SNMPClient) throws -> String {
-        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
         return try #require(names.first { $0.value == name }?.oid.split(separator: ".").last.map(String.init))
     }
 
@@ -43,21 +44,21 @@ extension RealLibvirtdTests {
         let client = running.client
         let virsh = Virsh(uri: try #require(RealLibvirtd.uri))
         let index = try domainIndex("spare", client)
-        let state = Subtree.domainColumn(4) + "." + index
+        let state = Subtree.column(DomainColumns.state) + "." + index
         // RFC 7666's per-VM notification for each change: (OID, vmOperState, how many so far).
         let vmNotifications = ["start": ("1.3.6.1.2.1.236.0.1", "4", 1), "suspend": ("1.3.6.1.2.1.236.0.4", "8", 1),
                                "resume": ("1.3.6.1.2.1.236.0.1", "4", 2), "destroy": ("1.3.6.1.2.1.236.0.3", "11", 1)]
         for (command, expected) in [("start", "1"), ("suspend", "3"), ("resume", "1"), ("destroy", "5")] {
             _ = try virsh.run([command, "spare"])
             let took = try timeUntil(client, state, is: expected, limit: .seconds(5))
-            let pollTook = try client.get([Subtree.scalar(8)]).first?.value ?? "?"
+            let pollTook = try client.get([Subtree.scalar(HostScalars.lastPollDuration)]).first?.value ?? "?"
             #expect(took != nil && took! < .seconds(1),
                     "after virsh \(command): state \(expected) took \(String(describing: took)); the last poll took \(pollTook) ms")
             // virtDomainStateChange, with the row's objects under spare's index.
             let trap = running.traps.waitFor("1.3.6.1.4.1.32473.0.1") { varbinds in
                 varbinds.contains { $0.oid == state && $0.value == expected }
             }
-            #expect(trap?.contains { $0.oid == Subtree.domainColumn(2) + "." + index && $0.value == "spare" } == true,
+            #expect(trap?.contains { $0.oid == Subtree.column(DomainColumns.name) + "." + index && $0.value == "spare" } == true,
                     "virtDomainStateChange after virsh \(command): \(running.traps.notifications())")
             // And the VM-MIB one, with vmName and vmOperState under the same index.
             let (oid, operState, count) = vmNotifications[command]!
@@ -164,7 +165,7 @@ extension RealLibvirtdTests {
         print("slowest snmpget (process start included) while libvirtd was frozen: \(slowest); show --local gave up after \(showTook)")
         #expect(sawUnresponsive, "virtHostConnectionStatus became unresponsive(4)")
         #expect(slowest < .seconds(1))
-        let age = UInt64(try client.get([Subtree.scalar(16)]).first?.value ?? "") ?? 0
+        let age = UInt64(try client.get([Subtree.scalar(HostScalars.dataAge)]).first?.value ?? "") ?? 0
         #expect(age >= 3, "virtHostDataAge counts the freeze: \(age) s")
         kill(pid, SIGCONT)
         #expect(try timeUntil(client, Subtree.connectionStatus, is: "1", limit: .seconds(25)) != nil,

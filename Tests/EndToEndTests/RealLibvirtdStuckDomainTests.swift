@@ -1,4 +1,6 @@
 import Foundation
+import MIB
+import VirtModel
 import TestSupport
 import Testing
 
@@ -16,8 +18,8 @@ extension RealLibvirtdTests.Faults {
         _ = try? virsh.run(["start", "spare"])
         defer { _ = try? virsh.run(["destroy", "spare"]) }
         let stuck = try domainIndex("run1", client), other = try domainIndex("spare", client)
-        let column = { (number: Int, index: String) in Subtree.domainColumn(number) + "." + index }
-        #expect(try timeUntil(client, column(4, other), is: "1", limit: .seconds(10)) != nil, "spare runs")
+        let column = { (column: Column<Domain>, index: String) in Subtree.column(column) + "." + index }
+        #expect(try timeUntil(client, column(DomainColumns.state, other), is: "1", limit: .seconds(10)) != nil, "spare runs")
         let qemu = try RealLibvirtd.qemuPID(of: "run1")
         defer { kill(qemu, SIGCONT) }
 
@@ -27,20 +29,20 @@ extension RealLibvirtdTests.Faults {
         let twoIntervals = Duration.seconds(2 * Self.pollInterval)
         for cycle in 1...5 {
             kill(qemu, SIGSTOP)
-            let marked = try timeUntil(client, column(16, stuck), is: "3", limit: .seconds(4 * Self.pollDeadline))
+            let marked = try timeUntil(client, column(DomainColumns.dataStatus, stuck), is: "3", limit: .seconds(4 * Self.pollDeadline))
             #expect(marked != nil, "cycle \(cycle): run1 marked unresponsive(3)")
             if let marked { markings.append(marked) }
             #expect(try client.get([Subtree.connectionStatus]).first?.value == "5", "cycle \(cycle): the host is degraded(5)")
-            let abandoned = try client.get([Subtree.scalar(17)]).first?.value ?? "?"
+            let abandoned = try client.get([Subtree.scalar(HostScalars.abandonedCalls)]).first?.value ?? "?"
             #expect((Int(abandoned) ?? 99) <= 4, "cycle \(cycle): abandoned calls within the bound: \(abandoned)")
             #expect(running.traps.waitFor("1.3.6.1.4.1.32473.0.7") { varbinds in
-                varbinds.contains { $0.oid == column(2, stuck) && $0.value == "run1" }
+                varbinds.contains { $0.oid == column(DomainColumns.name, stuck) && $0.value == "run1" }
             } != nil, "cycle \(cycle): virtDomainUnresponsive for run1 reached snmptrapd")
 
             // Another domain's changes show within two poll intervals while run1 stays stopped.
             for (command, state) in [("suspend", "3"), ("resume", "1")] {
                 _ = try virsh.run([command, "spare"])
-                let took = try timeUntil(client, column(4, other), is: state, limit: .seconds(15))
+                let took = try timeUntil(client, column(DomainColumns.state, other), is: state, limit: .seconds(15))
                 #expect(took != nil && took! < twoIntervals, "cycle \(cycle): virsh \(command) spare showed after \(String(describing: took))")
                 if let took { changeTimes.append(took) }
             }
@@ -59,20 +61,20 @@ extension RealLibvirtdTests.Faults {
                     #expect(took != nil && took! < twoIntervals, "a domain defined meanwhile showed after \(String(describing: took))")
                 }
             }
-            #expect(try client.get([column(16, stuck)]).first?.value == "3", "cycle \(cycle): run1 still unresponsive")
+            #expect(try client.get([column(DomainColumns.dataStatus, stuck)]).first?.value == "3", "cycle \(cycle): run1 still unresponsive")
 
             kill(qemu, SIGCONT)
-            let recovered = try timeUntil(client, column(16, stuck), is: "1", limit: .seconds(4 * Self.pollDeadline))
+            let recovered = try timeUntil(client, column(DomainColumns.dataStatus, stuck), is: "1", limit: .seconds(4 * Self.pollDeadline))
             #expect(recovered != nil, "cycle \(cycle): run1 fresh(1) again after SIGCONT")
             if let recovered { recoveries.append(recovered) }
             #expect(try timeUntil(client, Subtree.connectionStatus, is: "1", limit: .seconds(10)) != nil,
                     "cycle \(cycle): the host connected(1) again")
             #expect(running.traps.waitFor("1.3.6.1.4.1.32473.0.8") { varbinds in
-                varbinds.contains { $0.oid == column(2, stuck) && $0.value == "run1" }
+                varbinds.contains { $0.oid == column(DomainColumns.name, stuck) && $0.value == "run1" }
             } != nil, "cycle \(cycle): virtDomainResponsive for run1 reached snmptrapd")
-            _ = eventually(timeout: .seconds(10)) { (try? client.get([Subtree.scalar(17)]).first?.value) == "0" }
+            _ = eventually(timeout: .seconds(10)) { (try? client.get([Subtree.scalar(HostScalars.abandonedCalls)]).first?.value) == "0" }
             figures.append((RealLibvirtd.threads(of: agent.process.pid), RealLibvirtd.residentKiB(of: agent.process.pid),
-                            try client.get([Subtree.scalar(17)]).first?.value ?? "?"))
+                            try client.get([Subtree.scalar(HostScalars.abandonedCalls)]).first?.value ?? "?"))
         }
         let traps = running.traps.notifications().map(\.oid)
         #expect(traps.filter { $0 == "1.3.6.1.4.1.32473.0.7" }.count == 5, "one virtDomainUnresponsive per stop")
@@ -85,7 +87,7 @@ extension RealLibvirtdTests.Faults {
             run1 marked unresponsive after \(markings), fresh again after \(recoveries); \
             threads before \(baseline.threads), after each cycle \(figures.map(\.threads)); \
             abandoned calls after each cycle \(figures.map(\.abandoned)), total \
-            \(try client.get([Subtree.scalar(18)]).first?.value ?? "?"); \
+            \(try client.get([Subtree.scalar(HostScalars.abandonedCallsTotal)]).first?.value ?? "?"); \
             RSS KiB before \(baseline.rss), after each cycle \(figures.map(\.rss))
             """)
         #expect(figures.last!.threads <= baseline.threads + 2, "threads back near \(baseline.threads): \(figures.map(\.threads))")

@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 import Testing
 
@@ -22,13 +23,13 @@ struct RealLibvirtdTests {
         try agent.waitUntilServing(through: master)
         client = SNMPClient(target: master.target)
         virsh = Virsh(uri: uri)
-        let names = try client.bulkWalk(Subtree.domainColumn(2))
+        let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
         domains = Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
     }
 
     @Test func domainStatesMatchVirsh() throws {
         #expect(Set(domains.keys) == Set(try virsh.domainNames()))
-        let states = try client.get(domains.values.sorted().map { Subtree.domainColumn(4) + ".\($0)" })
+        let states = try client.get(domains.values.sorted().map { Subtree.column(DomainColumns.state) + ".\($0)" })
         for (name, index) in domains {
             let state = try virsh.stateAndReason(name).state
             #expect(states.first { $0.oid.hasSuffix(".\(index)") }?.value == virshStateNames[state].map(String.init),

@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import Testing
 
 /// RFC 7666's VM-MIB as a client that knows only the RFC reads it, with numeric
@@ -30,7 +31,7 @@ import Testing
         #expect(values[Self.vmMIB + ".9.0"] == "1" && values[Self.vmMIB + ".10.0"] == "1", "per-VM notifications, bulk ones for storms (the default)")
 
         // vmIndex N is the domain row N of VIRT-AGENTX-MIB.
-        let domains = try world.client.bulkWalk(Subtree.domainColumn(2))
+        let domains = try world.client.bulkWalk(Subtree.column(DomainColumns.name))
         #expect(domains.count == names.count)
         for domain in domains {
             let index = String(domain.oid.split(separator: ".").last!), name = domain.value

@@ -1,4 +1,6 @@
 import Foundation
+import MIB
+import VirtModel
 import TestSupport
 
 /// The real `virt-agentx run` process, talking to a test master over AgentX.
@@ -52,13 +54,15 @@ enum Subtree {
     static let root = "1.3.6.1.4.1.32473"
     static let host = root + ".1.1"
     static let domainEntry = root + ".1.2.1"
-    static let connectionStatus = host + ".6.0"
-    static let domainCount = host + ".9.0"
+    static let connectionStatus = scalar(HostScalars.connectionStatus)
+    static let domainCount = scalar(HostScalars.domainCount)
     static let diskEntry = root + ".1.3.1"
     static let layerEntry = root + ".1.4.1"
     static let interfaceEntry = root + ".1.5.1"
     static let poolEntry = root + ".1.6.1"
     static let volumeEntry = root + ".1.7.1"
-    static func domainColumn(_ column: Int) -> String { "\(domainEntry).\(column)" }
-    static func scalar(_ number: Int) -> String { "\(host).\(number).0" }
+    /// A host scalar's instance, by its handle in the MIB.
+    static func scalar(_ scalar: Scalar) -> String { "\(host).\(scalar.subID).0" }
+    /// A virtDomainTable column, by its handle in the MIB.
+    static func column(_ column: Column<Domain>) -> String { "\(domainEntry).\(column.subID)" }
 }

@@ -1,0 +1,5 @@
+import MIB
+
+// VIRT-AGENTX-MIB's objects by their typed handles, under short names for the tests.
+typealias HostScalars = VirtAgentxMIB.HostScalars
+typealias DomainColumns = VirtAgentxMIB.DomainColumns
