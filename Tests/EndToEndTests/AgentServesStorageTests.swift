@@ -38,11 +38,11 @@ import Testing
         let world = try ServedWorld(deployment)
         let client = world.client
         let domains = try domainIndexes(client)
-        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
-        #expect(disks[2]?.count == Self.expectedDisks.count, "one row per disk")
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
+        #expect(disks[DiskColumns.target]?.count == Self.expectedDisks.count, "one row per disk")
         for (domain, target, condition, severity, depth) in Self.expectedDisks {
             let domainIndex = try #require(domains[domain])
-            let row = try #require(disks[2]?.first { $0.key.hasPrefix(domainIndex + ".") && $0.value == target }?.key,
+            let row = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(domainIndex + ".") && $0.value == target }?.key,
                                    "no disk row for \(domain)/\(target)")
             // One snmpget for the row's chain columns, as a monitoring check would ask.
             let columns = try client.get([17, 18, 19, 20, 6].map { "\(Subtree.diskEntry).\($0).\(row)" })
@@ -65,41 +65,41 @@ import Testing
         let client = world.client
         let domains = try domainIndexes(client)
         let web1 = try #require(domains["web1"])
-        let layers = try client.bulkWalk(Subtree.layerEntry).table(Subtree.layerEntry)
-        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
-        let vda = try #require(disks[2]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
-        let sources = (0..<3).map { layers[2]?["\(vda).\($0)"] ?? "" }
+        let layers = try client.bulkWalk(Subtree.layerEntry).table(VirtAgentxMIB.chainLayerTable)
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
+        let vda = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
+        let sources = (0..<3).map { layers[LayerColumns.source]?["\(vda).\($0)"] ?? "" }
         #expect(sources.map { URL(fileURLWithPath: $0).lastPathComponent } == ["top.qcow2", "mid.qcow2", "base.qcow2"])
-        #expect((0..<3).allSatisfy { layers[4]?["\(vda).\($0)"] == "qcow2" }, "probed formats")
-        #expect(layers[3]?["\(vda).1"] == "qcow2", "mid's format as top records it")
-        #expect((0..<3).allSatisfy { layers[5]?["\(vda).\($0)"] == "\(1 << 30)" }, "1 GiB virtual each")
-        #expect((0..<3).allSatisfy { layers[7]?["\(vda).\($0)"] == "1" }, "each layer ok")
-        #expect(layers[2]?["\(vda).3"] == nil, "no fourth layer")
+        #expect((0..<3).allSatisfy { layers[LayerColumns.probedFormat]?["\(vda).\($0)"] == "qcow2" }, "probed formats")
+        #expect(layers[LayerColumns.declaredFormat]?["\(vda).1"] == "qcow2", "mid's format as top records it")
+        #expect((0..<3).allSatisfy { layers[LayerColumns.virtualSize]?["\(vda).\($0)"] == "\(1 << 30)" }, "1 GiB virtual each")
+        #expect((0..<3).allSatisfy { layers[LayerColumns.condition]?["\(vda).\($0)"] == "1" }, "each layer ok")
+        #expect(layers[LayerColumns.source]?["\(vda).3"] == nil, "no fourth layer")
         // Layer rows exist exactly for inspected disks: the network disk has none.
         let db1 = try #require(domains["db1"])
-        let vdb = try #require(disks[2]?.first { $0.key.hasPrefix(db1 + ".") && $0.value == "vdb" }?.key)
-        #expect(layers[2]?.keys.contains { $0.hasPrefix(vdb + ".") } == false)
+        let vdb = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(db1 + ".") && $0.value == "vdb" }?.key)
+        #expect(layers[LayerColumns.source]?.keys.contains { $0.hasPrefix(vdb + ".") } == false)
     }
 
     @Test(arguments: Deployment.allCases) func interfacesMatchVirsh(_ deployment: Deployment) throws {
         let world = try ServedWorld(deployment)
         let client = world.client
         let domains = try domainIndexes(client)
-        let interfaces = try client.bulkWalk(Subtree.interfaceEntry).table(Subtree.interfaceEntry)
+        let interfaces = try client.bulkWalk(Subtree.interfaceEntry).table(VirtAgentxMIB.interfaceTable)
         for name in try virsh.domainNames() {
             let domainIndex = try #require(domains[name])
-            let rows = interfaces[3]?.keys.filter { $0.hasPrefix(domainIndex + ".") } ?? []
+            let rows = interfaces[InterfaceColumns.type]?.keys.filter { $0.hasPrefix(domainIndex + ".") } ?? []
             let listed = try virsh.run(["domiflist", name]).split(separator: "\n").dropFirst(2)
                 .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
                 .filter { $0.count == 5 }
             #expect(rows.count == listed.count, "\(name): one row per interface")
             for fields in listed {   // Interface Type Source Model MAC
                 let hex = fields[4].split(separator: ":").joined(separator: " ").uppercased()
-                let row = try #require(rows.first { interfaces[2]?[$0]?.uppercased().trimmingCharacters(in: .whitespaces) == hex }, "\(name): MAC \(fields[4])")
-                #expect(interfaces[3]?[row] == fields[1])
-                #expect(interfaces[4]?[row] == fields[2])
-                #expect(interfaces[5]?[row] == fields[3])
-                #expect(interfaces[6]?[row] == fields[0])
+                let row = try #require(rows.first { interfaces[InterfaceColumns.mac]?[$0]?.uppercased().trimmingCharacters(in: .whitespaces) == hex }, "\(name): MAC \(fields[4])")
+                #expect(interfaces[InterfaceColumns.type]?[row] == fields[1])
+                #expect(interfaces[InterfaceColumns.source]?[row] == fields[2])
+                #expect(interfaces[InterfaceColumns.model]?[row] == fields[3])
+                #expect(interfaces[InterfaceColumns.device]?[row] == fields[0])
             }
         }
     }
@@ -107,30 +107,30 @@ import Testing
     @Test(arguments: Deployment.allCases) func poolAndVolumesMatchVirsh(_ deployment: Deployment) throws {
         let world = try ServedWorld(deployment)
         let client = world.client
-        let pools = try client.bulkWalk(Subtree.poolEntry).table(Subtree.poolEntry)
-        let index = try #require(pools[2]?.first { $0.value == "images" }?.key)
+        let pools = try client.bulkWalk(Subtree.poolEntry).table(VirtAgentxMIB.poolTable)
+        let index = try #require(pools[PoolColumns.name]?.first { $0.value == "images" }?.key)
         let info = try virsh.report(["pool-info", "--bytes", "images"])
-        #expect(pools[3]?[index] == info["UUID"])
-        #expect(pools[4]?[index] == "dir")
-        #expect(pools[5]?[index] == "2", "running")
-        #expect(pools[6]?[index] == info["Capacity"])
-        #expect(pools[7]?[index] == info["Allocation"])
-        #expect(pools[8]?[index] == info["Available"])
-        #expect(["6", "10"].contains(pools[12]?[index] ?? ""), "worst volume: corrupt or missing backing, both critical")
-        #expect(pools[13]?[index] == "4")
+        #expect(pools[PoolColumns.uuid]?[index] == info["UUID"])
+        #expect(pools[PoolColumns.type]?[index] == "dir")
+        #expect(pools[PoolColumns.state]?[index] == "2", "running")
+        #expect(pools[PoolColumns.capacity]?[index] == info["Capacity"])
+        #expect(pools[PoolColumns.allocation]?[index] == info["Allocation"])
+        #expect(pools[PoolColumns.available]?[index] == info["Available"])
+        #expect(["6", "10"].contains(pools[PoolColumns.chainHealth]?[index] ?? ""), "worst volume: corrupt or missing backing, both critical")
+        #expect(pools[PoolColumns.chainSeverity]?[index] == "4")
 
-        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(Subtree.volumeEntry)
+        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(VirtAgentxMIB.volumeTable)
         let listed = try virsh.run(["vol-list", "images"]).split(separator: "\n").dropFirst(2)
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             .filter { $0.count == 2 }
-        #expect(pools[11]?[index] == "\(listed.count)")
+        #expect(pools[PoolColumns.volumeCount]?[index] == "\(listed.count)")
         let expected = ["top.qcow2": "1", "mid.qcow2": "1", "base.qcow2": "1", "corrupt.qcow2": "6",
                         "missing-backing.qcow2": "10", "qcow2-protocol-backing-file.qcow2": "12"]
         #expect(Set(listed.map { $0[0] }) == Set(expected.keys))
         for fields in listed {
-            let row = try #require(volumes[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key)
-            #expect(volumes[3]?[row] == fields[1], "\(fields[0]) path")
-            #expect(volumes[12]?[row] == expected[fields[0]], "\(fields[0]) chain health")
+            let row = try #require(volumes[VolumeColumns.name]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key)
+            #expect(volumes[VolumeColumns.path]?[row] == fields[1], "\(fields[0]) path")
+            #expect(volumes[VolumeColumns.chainHealth]?[row] == expected[fields[0]], "\(fields[0]) chain health")
         }
         #expect(try client.get([Subtree.scalar(HostScalars.poolCount), Subtree.scalar(HostScalars.volumeCount), Subtree.scalar(HostScalars.diskCount), Subtree.scalar(HostScalars.unhealthyChainCount)]).map(\.value)
                 == ["1", "6", "9", "8"], "pools, volumes, disks, unhealthy chains (5 disks + 3 volumes)")

@@ -28,11 +28,11 @@ import Testing
             defer { withExtendedLifetime((master, agent)) {} }
             try agent.waitUntilServing(client)
 
-            let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+            let disks = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
             let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
             let web1 = try #require(names.first { $0.value == "web1" }?.oid.split(separator: ".").last.map(String.init))
-            let row = try #require(disks[2]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
-            #expect(disks[18]?[row] == "1", "web1/vda starts healthy")
+            let row = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(web1 + ".") && $0.value == "vda" }?.key)
+            #expect(disks[DiskColumns.chainHealth]?[row] == "1", "web1/vda starts healthy")
 
             // Set qcow2's corrupt bit (incompatible_features, bit 1) in the top image.
             let image = folder.appendingPathComponent("world/images/top.qcow2")

@@ -39,7 +39,7 @@ struct RealLibvirtdTests {
     }
 
     @Test func diskVerdictsAndLibvirtsOwnView() throws {
-        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
         // (domain, target, health, severity, depth, drift): drift is known only for the
         // running domain, whose live XML carries libvirt's <backingStore> chain.
         let expected: [(String, String, String, String, String, String)] = [
@@ -51,54 +51,54 @@ struct RealLibvirtdTests {
             ("idle", "vdd", "6", "4", "1", "3"),
             ("spare", "vda", "1", "1", "2", ""),   // drift depends on whether a lifecycle test left it running
         ]
-        #expect(disks[2]?.count == expected.count)
+        #expect(disks[DiskColumns.target]?.count == expected.count)
         for (domain, target, health, severity, depth, drift) in expected {
             let index = try #require(domains[domain])
-            let row = try #require(disks[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == target }?.key)
-            #expect(disks[18]?[row] == health, "\(domain)/\(target) health: \(disks[20]?[row] ?? "")")
-            #expect(disks[19]?[row] == severity, "\(domain)/\(target) severity")
-            #expect(disks[17]?[row] == depth, "\(domain)/\(target) depth")
-            if !drift.isEmpty { #expect(disks[21]?[row] == drift, "\(domain)/\(target) drift") }
-            #expect(UInt64(disks[9]?[row] ?? "") ?? 0 > 0, "\(domain)/\(target) capacity from libvirt")
+            let row = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(index + ".") && $0.value == target }?.key)
+            #expect(disks[DiskColumns.chainHealth]?[row] == health, "\(domain)/\(target) health: \(disks[DiskColumns.chainDetail]?[row] ?? "")")
+            #expect(disks[DiskColumns.chainSeverity]?[row] == severity, "\(domain)/\(target) severity")
+            #expect(disks[DiskColumns.chainDepth]?[row] == depth, "\(domain)/\(target) depth")
+            if !drift.isEmpty { #expect(disks[DiskColumns.chainDrift]?[row] == drift, "\(domain)/\(target) drift") }
+            #expect(UInt64(disks[DiskColumns.capacity]?[row] ?? "") ?? 0 > 0, "\(domain)/\(target) capacity from libvirt")
         }
         // The layer rows of run1's three-layer vdb.
         let run1 = try #require(domains["run1"])
-        let vdb = try #require(disks[2]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vdb" }?.key)
-        let layers = try client.bulkWalk(Subtree.layerEntry).table(Subtree.layerEntry)
-        let names = (0..<3).map { URL(fileURLWithPath: layers[2]?["\(vdb).\($0)"] ?? "").lastPathComponent }
+        let vdb = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vdb" }?.key)
+        let layers = try client.bulkWalk(Subtree.layerEntry).table(VirtAgentxMIB.chainLayerTable)
+        let names = (0..<3).map { URL(fileURLWithPath: layers[LayerColumns.source]?["\(vdb).\($0)"] ?? "").lastPathComponent }
         #expect(names == ["top.qcow2", "mid.qcow2", "base.qcow2"])
-        #expect((0..<3).allSatisfy { layers[7]?["\(vdb).\($0)"] == "1" })
+        #expect((0..<3).allSatisfy { layers[LayerColumns.condition]?["\(vdb).\($0)"] == "1" })
     }
 
     @Test func poolAndEveryVolumeMatchVirsh() throws {
-        let pools = try client.bulkWalk(Subtree.poolEntry).table(Subtree.poolEntry)
-        let index = try #require(pools[2]?.first { $0.value == "images" }?.key)
+        let pools = try client.bulkWalk(Subtree.poolEntry).table(VirtAgentxMIB.poolTable)
+        let index = try #require(pools[PoolColumns.name]?.first { $0.value == "images" }?.key)
         let info = try virsh.report(["pool-info", "--bytes", "images"])
-        #expect(pools[5]?[index] == "2", "running")
-        #expect(pools[6]?[index] == info["Capacity"])
-        #expect(pools[7]?[index] == info["Allocation"])
-        #expect(pools[8]?[index] == info["Available"])
+        #expect(pools[PoolColumns.state]?[index] == "2", "running")
+        #expect(pools[PoolColumns.capacity]?[index] == info["Capacity"])
+        #expect(pools[PoolColumns.allocation]?[index] == info["Allocation"])
+        #expect(pools[PoolColumns.available]?[index] == info["Available"])
 
-        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(Subtree.volumeEntry)
+        let volumes = try client.bulkWalk(Subtree.volumeEntry).table(VirtAgentxMIB.volumeTable)
         let listed = try virsh.run(["vol-list", "images"]).split(separator: "\n").dropFirst(2)
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             .filter { $0.count == 2 }
         let broken = ["seed-file.qcow2": "12", "missing-backing.qcow2": "10", "corrupt.qcow2": "6"]
         #expect(listed.count == 11)
-        #expect(pools[11]?[index] == "\(listed.count)")
+        #expect(pools[PoolColumns.volumeCount]?[index] == "\(listed.count)")
         for fields in listed {
-            let row = try #require(volumes[2]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key,
+            let row = try #require(volumes[VolumeColumns.name]?.first { $0.key.hasPrefix(index + ".") && $0.value == fields[0] }?.key,
                                    "no volume row for \(fields[0])")
-            #expect(volumes[3]?[row] == fields[1])
-            #expect(volumes[12]?[row] == broken[fields[0]] ?? "1", "\(fields[0]): \(volumes[14]?[row] ?? "")")
+            #expect(volumes[VolumeColumns.path]?[row] == fields[1])
+            #expect(volumes[VolumeColumns.chainHealth]?[row] == broken[fields[0]] ?? "1", "\(fields[0]): \(volumes[VolumeColumns.chainDetail]?[row] ?? "")")
         }
     }
 
     @Test func blockCountersOfTheRunningDomainMoveWhenItReads() throws {
         // run1 boots a sector that reads its disk in a loop.
         let run1 = try #require(domains["run1"])
-        let disks = try client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
-        let vda = try #require(disks[2]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vda" }?.key)
+        let disks = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
+        let vda = try #require(disks[DiskColumns.target]?.first { $0.key.hasPrefix(run1 + ".") && $0.value == "vda" }?.key)
         let reads = { try UInt64(client.get(["\(Subtree.diskEntry).12.\(vda)"]).first?.value ?? "") }
         let first = try #require(try reads())
         let moved = try eventually(timeout: .seconds(15)) { (try reads() ?? 0) > first }

@@ -67,30 +67,30 @@ import Testing
         let world = try ServedWorld(deployment)
         let standard = try world.client.bulkWalk("1.3.6.1.2.1.236.1.7") + (try world.client.bulkWalk("1.3.6.1.2.1.236.1.8"))
         let storage = standard.table(Self.vmStorageEntry), network = standard.table(Self.vmNetworkEntry)
-        let disks = try world.client.bulkWalk(Subtree.diskEntry).table(Subtree.diskEntry)
-        let interfaces = try world.client.bulkWalk(Subtree.interfaceEntry).table(Subtree.interfaceEntry)
+        let disks = try world.client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
+        let interfaces = try world.client.bulkWalk(Subtree.interfaceEntry).table(VirtAgentxMIB.interfaceTable)
 
-        #expect(Set(storage[6]?.keys ?? [:].keys) == Set(disks[6]?.keys ?? [:].keys), "one storage row per disk row, same indexes")
+        #expect(Set(storage[6]?.keys ?? [:].keys) == Set(disks[DiskColumns.source]?.keys ?? [:].keys), "one storage row per disk row, same indexes")
         #expect((storage[6]?.count ?? 0) == 9)
-        for (index, source) in disks[6] ?? [:] {
+        for (index, source) in disks[DiskColumns.source] ?? [:] {
             #expect(storage[6]?[index] == source, "\(index): vmStorageResourceID is the disk's source")
-            #expect(storage[7]?[index] == (disks[8]?[index] == "1" ? "3" : "2"), "\(index): vmStorageAccess")
-            let media = ["1": "3", "2": "4", "3": "5", "4": "3", "5": "1"][disks[4]?[index] ?? ""]
+            #expect(storage[7]?[index] == (disks[DiskColumns.readOnly]?[index] == "1" ? "3" : "2"), "\(index): vmStorageAccess")
+            let media = ["1": "3", "2": "4", "3": "5", "4": "3", "5": "1"][disks[DiskColumns.device]?[index] ?? ""]
             #expect(storage[8]?[index] == media, "\(index): vmStorageMediaType from the device")
             let unit = UInt64(storage[10]?[index] ?? "") ?? 0, defined = UInt64(storage[11]?[index] ?? "") ?? 0
-            let capacity = UInt64(disks[9]?[index] ?? "") ?? 1
+            let capacity = UInt64(disks[DiskColumns.capacity]?[index] ?? "") ?? 1
             #expect(unit > 0 && defined * unit <= capacity && capacity - defined * unit < unit, "\(index): vmStorageDefinedSize")
-            #expect(storage[13]?[index] == disks[12]?[index] && storage[15]?[index] == disks[13]?[index], "\(index): read counters")
+            #expect(storage[13]?[index] == disks[DiskColumns.readRequests]?[index] && storage[15]?[index] == disks[DiskColumns.readBytes]?[index], "\(index): read counters")
         }
         // The empty cdrom and the network disk, by their source types.
         #expect(storage[4]?.values.contains("1") == true, "unknown(1): the empty cdrom")
         #expect(storage[4]?.values.contains("6") == true, "network(6): the nbd disk")
         #expect(storage[4]?.values.contains("5") == true && storage[4]?.values.contains("4") == true, "sparse and raw files")
 
-        #expect(Set(network[5]?.keys ?? [:].keys) == Set(interfaces[2]?.keys ?? [:].keys), "one network row per interface row")
-        for (index, mac) in interfaces[2] ?? [:] {
+        #expect(Set(network[5]?.keys ?? [:].keys) == Set(interfaces[InterfaceColumns.mac]?.keys ?? [:].keys), "one network row per interface row")
+        for (index, mac) in interfaces[InterfaceColumns.mac] ?? [:] {
             #expect(network[5]?[index] == mac, "\(index): vmNetworkPhysAddress")
-            #expect(network[4]?[index] == interfaces[5]?[index], "\(index): vmNetworkModel")
+            #expect(network[4]?[index] == interfaces[InterfaceColumns.model]?[index], "\(index): vmNetworkModel")
             // The test driver's tap devices do not exist on this host.
             #expect(network[2]?[index] == "0", "\(index): vmNetworkIfIndex")
         }

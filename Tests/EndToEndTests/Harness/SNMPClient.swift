@@ -1,4 +1,5 @@
 import Foundation
+import MIB
 import TestSupport
 
 /// net-snmp's command-line tools, with their output parsed into varbinds.
@@ -68,5 +69,20 @@ extension Array where Element == SNMPClient.Varbind {
             table[column, default: [:]][String(parts[1])] = varbind.value
         }
         return table
+    }
+}
+
+/// A walked table of VIRT-AGENTX-MIB, read by the MIB's own column handles.
+struct WalkedTable<Row> {
+    let cells: [Int: [String: String]]
+
+    /// `row index -> value` of `column`.
+    subscript(_ column: Column<Row>) -> [String: String]? { cells[Int(column.subID)] }
+}
+
+extension Array where Element == SNMPClient.Varbind {
+    /// The walked rows of `table` (a VIRT-AGENTX-MIB table).
+    func table<Row>(_ table: Table<Row>) -> WalkedTable<Row> {
+        WalkedTable(cells: self.table("\(Subtree.root).1.\(table.subID).1"))
     }
 }
