@@ -65,6 +65,8 @@ let package = Package(
         .testTarget(name: "ImageInspectorTests", dependencies: ["ImageInspector", "TestSupport"]),
         .testTarget(name: "MonitoringPluginTests", dependencies: ["MonitoringPlugin"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
+        // The command's own code: the JSON writer of `inspect --json`.
+        .testTarget(name: "CommandTests", dependencies: ["virt-agentx", "ImageInspector", "TestSupport"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),

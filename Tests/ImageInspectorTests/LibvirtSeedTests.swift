@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 /// The two images libvirt added to its tests when qemu started writing protocol

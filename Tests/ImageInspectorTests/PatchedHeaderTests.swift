@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 /// Headers qemu-img will not create, made by writing bytes into an image it did create.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 @Suite("qcow2 headers, cross-checked with qemu-img")

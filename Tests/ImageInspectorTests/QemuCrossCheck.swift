@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ImageInspector
 
 /// Compares one inspected layer with qemu-img's view of it, field by field.

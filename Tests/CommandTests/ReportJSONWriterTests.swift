@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import ImageInspector
+import ImageInspector
+import TestSupport
+@testable import virt_agentx
 
 /// `ChainReportJSON` replaced `JSONEncoder` in `virt-agentx inspect --json`
 /// for speed; it must write exactly what JSONEncoder wrote, pretty or compact.
@@ -33,8 +35,8 @@ struct ReportJSONWriterTests {
         try fixtures.patchBigEndian("dirty.qcow2", at: 72, 0x1 | 1 << 9, width: 8)
         try fixtures.qemuImg("create", "-f", "vmdk", "disk.vmdk", "1M")
         let names = ["top.qcow2", "protocol.qcow2", "orphan.qcow2", "dirty.qcow2", "disk.vmdk", "base.raw", "nowhere"]
-        try expectSameAsJSONEncoder(names.map { inspect(fixtures, $0).report })
-        try expectSameAsJSONEncoder([inspect(fixtures, "top.qcow2").report])
+        try expectSameAsJSONEncoder(names.map { inspected(fixtures, $0).report })
+        try expectSameAsJSONEncoder([inspected(fixtures, "top.qcow2").report])
         try expectSameAsJSONEncoder([])
     }
 
@@ -45,7 +47,7 @@ struct ReportJSONWriterTests {
         var name = "a\"b\\c/d\u{7F}é😀\u{2028}"
         for byte in UInt8(1) ..< 0x20 { name.unicodeScalars.append(Unicode.Scalar(byte)) }
         try fixtures.qemuImg("create", "-f", "qcow2", "-u", "-F", "qcow2", "-b", name, "odd.qcow2", "1M")
-        let chain = inspect(fixtures, "odd.qcow2")
+        let chain = inspected(fixtures, "odd.qcow2")
         #expect(chain.layers.first?.backingName == name)
         try expectSameAsJSONEncoder([chain.report])
     }
@@ -54,8 +56,8 @@ struct ReportJSONWriterTests {
     @Test func piecesConcatenateToTheWholeList() throws {
         let fixtures = try Fixtures()
         try fixtures.makeChain(["base.qcow2", "top.qcow2"])
-        let reports = [inspect(fixtures, "top.qcow2").report, inspect(fixtures, "base.qcow2").report,
-                       inspect(fixtures, "missing").report]
+        let reports = [inspected(fixtures, "top.qcow2").report, inspected(fixtures, "base.qcow2").report,
+                       inspected(fixtures, "missing").report]
         for pretty in [true, false] {
             var head = ChainReportJSON(pretty: pretty), tail = ChainReportJSON(pretty: pretty)
             head.beginList()
@@ -68,43 +70,8 @@ struct ReportJSONWriterTests {
     }
 }
 
-@Suite("Feature name table, decoded on demand")
-struct FeatureNameTableTests {
-    func entry(_ kind: UInt8, _ bit: UInt8, _ name: String) -> [UInt8] {
-        let bytes = Array(name.utf8)
-        return [kind, bit] + bytes + [UInt8](repeating: 0, count: 46 - bytes.count)
-    }
 
-    @Test func namesAreFoundWithoutDecodingTheRest() {
-        let table = QCow2FeatureNameTable(raw: entry(0, 0, "dirty bit") + entry(7, 9, "bad kind")
-                                          + entry(0, 9, "future feature") + entry(0, 9, "second name") + [1, 2, 3])
-        #expect(table.name(kind: .incompatible, bit: 9) == "future feature", "the first matching entry wins")
-        #expect(table.name(kind: .compatible, bit: 9) == nil)
-        #expect(table.name(kind: .incompatible, bit: 3) == nil)
-        #expect(table.entries.map(\.name) == ["dirty bit", "future feature", "second name"],
-                "unknown kinds and a trailing partial entry are skipped")
-        #expect(!table.isEmpty)
-        #expect(QCow2FeatureNameTable(raw: entry(5, 0, "x")).isEmpty)
-        #expect(QCow2FeatureNameTable(raw: []).isEmpty)
-    }
-
-    @Test func codableAsItsEntries() throws {
-        let table = QCow2FeatureNameTable(raw: entry(0, 4, "extended L2 entries") + entry(2, 1, "raw external data"))
-        let decoded = try JSONDecoder().decode(QCow2FeatureNameTable.self, from: JSONEncoder().encode(table))
-        #expect(decoded == table)
-        #expect(decoded.entries == table.entries)
-    }
-}
-
-@Suite("Backing names classified over UTF-8")
-struct BackingNameBytesTests {
-    @Test func separatorsNextToNonASCII() {
-        #expect(BackingNameClassifier.classify("é:x", imagePath: "/d/i") ==
-                .invalid(description: "é:x", reason: "unknown protocol 'é' (prefix a file name containing ':' with './')"))
-        #expect(BackingNameClassifier.classify("file:é/b", imagePath: "/dir/ï.qcow2") == .localPath("/dir/é/b"))
-        #expect(BackingNameClassifier.classify("ü/a:b", imagePath: "/dir/top") == .localPath("/dir/ü/a:b"))
-        #expect(BackingNameClassifier.classify("😀", imagePath: "/dïr😀/top") == .localPath("/dïr😀/😀"))
-        #expect(BackingNameClassifier.classify("base", imagePath: "top") == .localPath("base"))
-        #expect(BackingNameClassifier.classify("/abs/ö", imagePath: "/x/top") == .localPath("/abs/ö"))
-    }
+/// A fixture's chain, inspected by absolute path with no cache.
+private func inspected(_ fixtures: Fixtures, _ name: String) -> BackingChain {
+    ChainInspector().inspect(path: fixtures.path(name))
 }

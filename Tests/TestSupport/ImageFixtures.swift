@@ -1,33 +1,32 @@
 import Foundation
-import Testing
-import TestSupport
-@testable import ImageInspector
 
 /// Why a fixture could not be made.
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// A temporary directory of test images made with the real `qemu-img`,
 /// removed when the value is released. Commands run with the directory as
 /// working directory, so relative backing names stay relative.
-final class Fixtures {
+/// A scratch folder of disk images made by qemu-img, with the byte patches the
+/// inspector's and the command's tests make to them.
+public final class Fixtures {
     private let scratch: ScratchFolder
-    var directory: String { scratch.path }
+    public var directory: String { scratch.path }
 
-    init() throws {
+    public init() throws {
         _ = try Self.qemuImgPath()
         scratch = try ScratchFolder(prefix: "image-inspector")
     }
 
     /// The absolute path of `name` inside the fixture directory.
-    func path(_ name: String) -> String { directory + "/" + name }
+    public func path(_ name: String) -> String { directory + "/" + name }
 
     /// Finds qemu-img on PATH; its absence is a failure, never a skip.
-    static func qemuImgPath() throws -> String { try toolPath("qemu-img") }
+    public static func qemuImgPath() throws -> String { try toolPath("qemu-img") }
 
     /// Finds a qemu-utils tool on PATH, failing with the fix when it is missing.
-    static func toolPath(_ tool: String) throws -> String {
+    public static func toolPath(_ tool: String) throws -> String {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         for dir in paths + ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
             return "\(dir)/\(tool)"
@@ -37,7 +36,7 @@ final class Fixtures {
 
     /// Runs `tool` with `arguments` in the fixture directory; returns stdout and the exit status.
     @discardableResult
-    func run(_ tool: String, _ arguments: [String], mustSucceed: Bool = true) throws -> (output: String, status: Int32) {
+    public func run(_ tool: String, _ arguments: [String], mustSucceed: Bool = true) throws -> (output: String, status: Int32) {
         let result = try Command.run(tool, arguments, timeout: .seconds(120), in: scratch.url)
         if mustSucceed, result.status != 0 {
             throw FixtureError(description: "\(tool) \(arguments.joined(separator: " ")) failed: " + result.stderr)
@@ -47,14 +46,14 @@ final class Fixtures {
 
     /// Runs qemu-img; the words are its arguments.
     @discardableResult
-    func qemuImg(_ arguments: String...) throws -> String {
+    public func qemuImg(_ arguments: String...) throws -> String {
         try run(Self.qemuImgPath(), arguments).output
     }
 
     /// Runs qemu-img up to `attempts` times: creating LUKS images benchmarks
     /// PBKDF iterations against thread CPU time, which on a busy or coarse clock
     /// fails now and then ("Unable to get accurate CPU usage").
-    func qemuImgRetrying(_ arguments: [String], attempts: Int = 5) throws {
+    public func qemuImgRetrying(_ arguments: [String], attempts: Int = 5) throws {
         for attempt in 1 ... attempts {
             do {
                 try run(Self.qemuImgPath(), arguments)
@@ -67,7 +66,7 @@ final class Fixtures {
 
     /// `qemu-img info --backing-chain --output=json`, one dictionary per layer;
     /// nil when qemu-img refuses the image (exit status 1).
-    func qemuInfoChain(_ name: String) throws -> [[String: Any]]? {
+    public func qemuInfoChain(_ name: String) throws -> [[String: Any]]? {
         let result = try run(Self.qemuImgPath(), ["info", "--backing-chain", "--output=json", "-U", name],
                              mustSucceed: false)
         guard result.status == 0 else { return nil }
@@ -76,13 +75,13 @@ final class Fixtures {
     }
 
     /// `qemu-img info --output=json` of one image.
-    func qemuInfo(_ name: String) throws -> [String: Any] {
+    public func qemuInfo(_ name: String) throws -> [String: Any] {
         let output = try run(Self.qemuImgPath(), ["info", "--output=json", "-U", name]).output
         return try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
     }
 
     /// Overwrites bytes of an existing file at `offset`.
-    func patch(_ name: String, at offset: UInt64, bytes: [UInt8]) throws {
+    public func patch(_ name: String, at offset: UInt64, bytes: [UInt8]) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path(name)))
         defer { try? handle.close() }
         try handle.seek(toOffset: offset)
@@ -90,12 +89,12 @@ final class Fixtures {
     }
 
     /// Writes a big-endian integer of `width` bytes at `offset`.
-    func patchBigEndian(_ name: String, at offset: UInt64, _ value: UInt64, width: Int) throws {
+    public func patchBigEndian(_ name: String, at offset: UInt64, _ value: UInt64, width: Int) throws {
         try patch(name, at: offset, bytes: (0 ..< width).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
     }
 
     /// Offset of the first occurrence of `pattern` in the first 4 KiB of a file.
-    func offset(of pattern: [UInt8], in name: String) throws -> Int {
+    public func offset(of pattern: [UInt8], in name: String) throws -> Int {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(name))).prefix(4096))
         guard let found = (0 ... max(0, bytes.count - pattern.count)).first(where: {
             Array(bytes[$0 ..< $0 + pattern.count]) == pattern
@@ -104,39 +103,29 @@ final class Fixtures {
     }
 
     /// Type code of the qcow2 backing format extension, as stored.
-    static let backingFormatExtension: [UInt8] = [0xE2, 0x79, 0x2A, 0xCA]
+    public static let backingFormatExtension: [UInt8] = [0xE2, 0x79, 0x2A, 0xCA]
 
     /// Makes qcow2 `name` forget its backing format: its extension becomes an
     /// unknown type (which qemu ignores). `qemu-img rebase -u` insists on a format.
-    func dropBackingFormat(_ name: String) throws {
+    public func dropBackingFormat(_ name: String) throws {
         try patch(name, at: UInt64(try offset(of: Self.backingFormatExtension, in: name)), bytes: [0x0B, 0xAD, 0xF0, 0x0D])
     }
 
     /// Cuts a file to `size` bytes.
-    func truncate(_ name: String, to size: Int64) throws {
+    public func truncate(_ name: String, to size: Int64) throws {
         guard Glibc.truncate(path(name), off_t(size)) == 0 else { throw FixtureError(description: "truncate failed") }
     }
 
     /// Creates a file with the given bytes.
-    func write(_ name: String, bytes: [UInt8]) throws {
+    public func write(_ name: String, bytes: [UInt8]) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
     }
 
     /// A raw image and a qcow2 chain above it: base.raw <- name (+ intermediate layers).
-    func makeChain(_ names: [String], baseSize: String = "10M") throws {
+    public func makeChain(_ names: [String], baseSize: String = "10M") throws {
         try qemuImg("create", "-f", "qcow2", names[0], baseSize)
         for (lower, upper) in zip(names, names.dropFirst()) {
             try qemuImg("create", "-f", "qcow2", "-F", "qcow2", "-b", lower, upper)
         }
     }
-}
-
-/// Inspects a fixture by absolute path with no cache.
-func inspect(_ fixtures: Fixtures, _ name: String, maxDepth: Int = InspectionLimits.defaultMaxDepth) -> BackingChain {
-    ChainInspector(maxDepth: maxDepth).inspect(path: fixtures.path(name))
-}
-
-extension ImageLayer {
-    /// The condition codes of this layer, for compact expectations.
-    var codes: [String] { conditions.map(\.code) }
 }

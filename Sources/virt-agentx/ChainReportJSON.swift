@@ -1,3 +1,5 @@
+import ImageInspector
+
 /// Writes ``ChainReport``s as JSON text straight into bytes.
 ///
 /// The output is byte for byte what `JSONEncoder` writes for `[ChainReport]`
@@ -13,11 +15,11 @@
 /// is done: ``beginList()``, ``appendListElement(_:isFirst:)`` for each report,
 /// then ``endList(isEmpty:)``; the pieces may live in different writers and
 /// be concatenated in order.
-public struct ChainReportJSON: Sendable {
+struct ChainReportJSON: Sendable {
     /// The JSON text written so far, UTF-8.
-    public private(set) var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = []
     /// Whether members go on lines of their own, indented two spaces per level.
-    public let pretty: Bool
+    let pretty: Bool
     /// Nesting depth of what is being written (the list is depth 0).
     private var depth = 0
     /// Bit `n` set: the object or array open at depth `n` has no member yet.
@@ -25,12 +27,12 @@ public struct ChainReportJSON: Sendable {
     /// checks; reports nest six levels, far below 64.)
     private var openIsEmpty: UInt64 = 0
 
-    public init(pretty: Bool = true) {
+    init(pretty: Bool = true) {
         self.pretty = pretty
     }
 
     /// `reports` as one JSON array.
-    public static func encode(_ reports: [ChainReport], pretty: Bool = true) -> [UInt8] {
+    static func encode(_ reports: [ChainReport], pretty: Bool = true) -> [UInt8] {
         var json = ChainReportJSON(pretty: pretty)
         json.beginList()
         for (index, report) in reports.enumerated() {
@@ -41,18 +43,18 @@ public struct ChainReportJSON: Sendable {
     }
 
     /// Forgets what was written, keeping the buffer's capacity.
-    public mutating func removeAll() {
+    mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
     }
 
     /// Opens the list of chains.
-    public mutating func beginList() {
+    mutating func beginList() {
         bytes.append(UInt8(ascii: "["))
     }
 
     /// Writes one chain as an element of the list; `isFirst` says whether it
     /// is the list's first element (which takes no comma before it).
-    public mutating func appendListElement(_ report: ChainReport, isFirst: Bool) {
+    mutating func appendListElement(_ report: ChainReport, isFirst: Bool) {
         // Inside the list (bit 0), which is empty only before its first element.
         openIsEmpty = isFirst ? 1 : 0
         depth = 1
@@ -63,7 +65,7 @@ public struct ChainReportJSON: Sendable {
     }
 
     /// Closes the list of chains; `isEmpty` says whether no element was written.
-    public mutating func endList(isEmpty: Bool) {
+    mutating func endList(isEmpty: Bool) {
         if pretty { newline(blankLine: isEmpty) }
         bytes.append(UInt8(ascii: "]"))
     }
