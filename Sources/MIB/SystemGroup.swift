@@ -18,26 +18,42 @@ public struct SystemGroup: Sendable {
         self.started = started
     }
 
-    static let objects: [MIBObject] = [
-        ("sysDescr", 1, Syntax.displayString), ("sysObjectID", 2, .objectIdentifier), ("sysUpTime", 3, .timeTicks),
-        ("sysContact", 4, .displayString), ("sysName", 5, .displayString), ("sysLocation", 6, .displayString),
-        ("sysServices", 7, .integer32),
-    ].map { MIBObject(name: $0.0, oid: root.appending($0.1), kind: .scalar, syntax: $0.2, access: .readOnly) }
+    /// One object of the group: declared once, serving the value of `group` and `snapshot`.
+    private struct Object: Sendable {
+        let name: String
+        let subID: UInt32
+        let syntax: Syntax
+        let value: @Sendable (SystemGroup, Snapshot) -> SNMPValue
+    }
+
+    /// Live: counted at the request, from when the agent started.
+    private static let sysUpTime = Object(name: "sysUpTime", subID: 3, syntax: .timeTicks) { _, _ in .timeTicks(0) }
+
+    private static let declared: [Object] = [
+        Object(name: "sysDescr", subID: 1, syntax: .displayString) { _, snapshot in
+            let host = snapshot.host
+            return .string(host.hypervisorType.isEmpty ? "virt-agentx (libvirt not connected yet)"
+                : "virt-agentx: \(host.hypervisorType) \(host.hypervisorVersion) through libvirt \(host.libvirtVersion)")
+        },
+        Object(name: "sysObjectID", subID: 2, syntax: .objectIdentifier) { _, _ in .objectIdentifier(VirtAgentxMIB.root) },
+        sysUpTime,
+        Object(name: "sysContact", subID: 4, syntax: .displayString) { group, _ in .string(group.contact) },
+        Object(name: "sysName", subID: 5, syntax: .displayString) { _, snapshot in
+            .string(snapshot.host.hostname.isEmpty ? ProcessInfo.processInfo.hostName : snapshot.host.hostname)
+        },
+        Object(name: "sysLocation", subID: 6, syntax: .displayString) { group, _ in .string(group.location) },
+        // Applications (64) and end-to-end (8), as RFC 3418 adds the layers a host offers.
+        Object(name: "sysServices", subID: 7, syntax: .integer32) { _, _ in .integer(72) },
+    ]
+
+    static let objects: [MIBObject] = declared.map {
+        MIBObject(name: $0.name, oid: root.appending($0.subID), kind: .scalar, syntax: $0.syntax, access: .readOnly)
+    }
 
     func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], live: [OID: @Sendable () -> SNMPValue]) {
-        let host = snapshot.host
-        let describe = host.hypervisorType.isEmpty ? "virt-agentx (libvirt not connected yet)"
-            : "virt-agentx: \(host.hypervisorType) \(host.hypervisorVersion) through libvirt \(host.libvirtVersion)"
-        let started = self.started, root = Self.root
-        return ([
-            MIBView.Cell(oid: root.appending(1, 0), value: .string(describe)),
-            MIBView.Cell(oid: root.appending(2, 0), value: .objectIdentifier(VirtAgentxMIB.root)),
-            MIBView.Cell(oid: root.appending(3, 0), value: .timeTicks(0)),
-            MIBView.Cell(oid: root.appending(4, 0), value: .string(contact)),
-            MIBView.Cell(oid: root.appending(5, 0), value: .string(host.hostname.isEmpty ? ProcessInfo.processInfo.hostName : host.hostname)),
-            MIBView.Cell(oid: root.appending(6, 0), value: .string(location)),
-            // Applications (64) and end-to-end (8), as RFC 3418 adds the layers a host offers.
-            MIBView.Cell(oid: root.appending(7, 0), value: .integer(72)),
-        ], [root.appending(3, 0): { .timeTicks(VMMIB.ticks(from: started, to: Date())) }])
+        let started = self.started
+        let upTime = Self.root.appending(Self.sysUpTime.subID, 0)
+        return (Self.declared.map { MIBView.Cell(oid: Self.root.appending($0.subID, 0), value: $0.value(self, snapshot)) },
+                [upTime: { .timeTicks(VMMIB.ticks(from: started, to: Date())) }])
     }
 }
