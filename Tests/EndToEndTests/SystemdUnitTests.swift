@@ -22,6 +22,14 @@ private let systemdAnalyze = "/usr/bin/systemd-analyze"
             #expect(verified.status == 0 && verified.stderr.isEmpty && verified.stdout.isEmpty,
                     "systemd-analyze verify:\n\(verified.stdout)\(verified.stderr)")
 
+            // Unprivileged and sandboxed: systemd's own exposure score, offline (10 is no sandbox).
+            try runnable.write(to: copy, atomically: true, encoding: .utf8)
+            let security = try Command.run(systemdAnalyze, ["security", "--offline=yes", copy.path])
+            let overall = security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+            let score = overall.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+            #expect(score != nil && score! <= 2.0, "systemd-analyze security: \(overall)")
+            #expect(!unit.contains("\nUser=root") && unit.contains("\nUser=virt-agentx"), "the unit runs as its own user")
+
             // The same check catches a mistake, so its silence above means something.
             try (runnable + "\n[Service]\nRestart=sometimes\n").write(to: copy, atomically: true, encoding: .utf8)
             let broken = try Command.run(systemdAnalyze, ["verify", copy.path])
