@@ -208,6 +208,7 @@ public final class Collector: Sendable {
     private func run(_ work: Work) -> Outcome {
         let thread = Thread { [self] in
             var source = work.source
+            source.watch { [self] in state.withLock { $0.cycle.running?.generation != work.generation } }
             let snapshot = source.poll(changed: work.changed, deadline: work.deadline)
             let completion = state.withLock { state in
                 let completion = state.cycle.finished(work.generation)

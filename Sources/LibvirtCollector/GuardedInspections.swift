@@ -61,14 +61,15 @@ public final class GuardedInspections: Sendable {
     /// How many worker threads were started so far (one more per hung image).
     public var workersStarted: Int { state.withLock { $0.workersStarted } }
 
-    /// Inspects one image, waiting at most the deadline. Called from one thread at a time.
+    /// Inspects one image, waiting at most the deadline.
     public func chain(of path: String, format: String?) -> Outcome {
         chains(of: [(path, format)])[0]
     }
 
     /// Inspects images in order on the worker, handed over together so that a
     /// poll costs one hand-over, not one per image; each image still has its own
-    /// deadline. Called from one thread at a time.
+    /// deadline. Batches come from one poll at a time (an abandoned poll skips its
+    /// inspections); should two overlap, their jobs queue on the worker.
     public func chains(of images: [(path: String, format: String?)]) -> [Outcome] {
         finish(start(images))
     }

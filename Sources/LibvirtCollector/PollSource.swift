@@ -14,6 +14,9 @@ protocol PollSource: Sendable {
     mutating func close()
     /// Where libvirt's events go; set before the first poll.
     mutating func attach(_ sink: ChangeSink)
+    /// Set before each poll: true once that poll has been abandoned, so that work
+    /// whose result will be thrown away (inspecting images) is skipped.
+    mutating func watch(abandoned: @escaping @Sendable () -> Bool)
     /// Polls failed in a row (0 after a success): paces reconnect attempts.
     var consecutiveFailures: Int { get }
     var rowIndexes: RowIndexRegistry { get }
@@ -21,5 +24,6 @@ protocol PollSource: Sendable {
 
 extension PollSource {
     mutating func attach(_ sink: ChangeSink) {}
+    mutating func watch(abandoned: @escaping @Sendable () -> Bool) {}
     var rowIndexes: RowIndexRegistry { RowIndexRegistry() }
 }

@@ -33,7 +33,8 @@ extension Poller {
                 }
             }
             // File and block volumes' chains, inspected in one batch.
-            let images = volumes.indices.filter { volumes[$0].type == .file || volumes[$0].type == .block }
+            // Not for a poll abandoned in libvirt: its result is thrown away.
+            let images = isAbandoned() ? [] : volumes.indices.filter { volumes[$0].type == .file || volumes[$0].type == .block }
             let outcomes = inspections.chains(of: images.map { (volumes[$0].path, volumes[$0].format.isEmpty ? nil : volumes[$0].format) })
             for (position, outcome) in zip(images, outcomes) {
                 (volumes[position].chain, volumes[position].inspectionOverdue) = Self.chain(outcome)

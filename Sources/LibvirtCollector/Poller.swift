@@ -21,6 +21,8 @@ struct Poller: PollSource {
     private var sink: ChangeSink?
     /// How long a domain's monitor may stay busy before the domain is unresponsive (the poll deadline).
     private var monitorDeadline: Duration = .seconds(20)
+    /// True once the running poll was abandoned (its result will be discarded).
+    private(set) var isAbandoned: @Sendable () -> Bool = { false }
     /// Polls failed in a row (0 after a success): paces reconnect attempts.
     private(set) var consecutiveFailures = 0
     /// Parsed domain XML by UUID, kept between polls: a definition changes only
@@ -87,6 +89,7 @@ struct Poller: PollSource {
     mutating func close() { connection = nil }
     mutating func dropConnection() { connection = nil }
     mutating func attach(_ sink: ChangeSink) { self.sink = sink }
+    mutating func watch(abandoned: @escaping @Sendable () -> Bool) { isAbandoned = abandoned }
     var rowIndexes: RowIndexRegistry { indexes }
 
     private mutating func connect() throws(LibvirtError) -> LibvirtConnection {
@@ -160,7 +163,9 @@ struct Poller: PollSource {
         }
         let prefetched = prefetch.map { Dictionary(zip($0.keys, inspections.finish($0))) { a, _ in a } } ?? [:]
         prefetch = nil
-        inspectChains(of: &disks, pools: pools, prefetched: prefetched)
+        // A poll abandoned in libvirt that came back late is thrown away: it does not
+        // hand the inspection worker a batch beside the current poll's.
+        if !isAbandoned() { inspectChains(of: &disks, pools: pools, prefetched: prefetched) }
         carryOver(&readings, host: &host)
         for position in readings.indices {
             let definition = readings[position].definition

@@ -46,7 +46,7 @@ struct AgentSettings: Sendable, Equatable {
                             usage: "SECONDS")
             case .pollDeadline:
                 Entry(flag: .customLong("poll-deadline"), valueName: "seconds",
-                            abstract: "Seconds a poll may run before the data is marked unresponsive (\(Seconds.rangeText); default \(defaults.pollDeadline)).",
+                            abstract: "Seconds a libvirt call may run before it is abandoned and the poll retried on a fresh connection, and a domain's monitor may stay busy before the domain is unresponsive (\(Seconds.rangeText); default \(defaults.pollDeadline)).",
                             usage: "SECONDS")
             case .stateDir:
                 Entry(flag: .customLong("state-dir"), valueName: "folder",
