@@ -58,8 +58,6 @@ public final class Collector: Sendable {
         /// Domains whose definitions events reported changed since the last poll;
         /// nil when an event named no domain (then every definition is read again).
         var changedDomains: Set<String>? = []
-        /// When the collector's thread next looks, if nothing wakes it before.
-        var waitingUntil: ContinuousClock.Instant?
     }
 
     private let state: Mutex<State>
@@ -252,17 +250,21 @@ public final class Collector: Sendable {
     /// event's refresh, or, while too many polls are abandoned, until one returns.
     /// nil when stopping.
     private func waitForTurn(after lastPoll: ContinuousClock.Instant?, connected: Bool) -> Work? {
+        /// What the state says to do now.
+        enum Turn {
+            case stop, start(Work)
+            /// Sleep until then, or (nil) until woken: too many polls are abandoned.
+            case wait(until: ContinuousClock.Instant?)
+        }
         while true {
-            let step: Work?? = state.withLock { state in
-                if state.stopping { return .some(nil) }
+            let turn = state.withLock { state -> Turn in
+                if state.stopping { return .stop }
                 let retry = Self.reconnectDelay(failures: state.source.consecutiveFailures)
                 let interval = state.configuration.pollInterval
                 let nextPoll = lastPoll.map { $0 + (connected ? interval : min(retry, interval)) } ?? .now
                 let due = state.refreshDue.map { min($0, nextPoll) } ?? nextPoll
-                guard state.cycle.canStart, ContinuousClock.now >= due else {
-                    state.waitingUntil = state.cycle.canStart ? due : nil
-                    return nil
-                }
+                guard state.cycle.canStart else { return .wait(until: nil) }
+                guard ContinuousClock.now >= due else { return .wait(until: due) }
                 state.refreshDue = nil
                 if state.connectionClosed {
                     state.connectionClosed = false
@@ -273,14 +275,13 @@ public final class Collector: Sendable {
                 state.changedDomains = []
                 let deadline = state.configuration.pollDeadline
                 let generation = state.cycle.start(at: .now, deadline: deadline)
-                return Work(generation: generation, source: state.source, changed: changed, deadline: deadline)
+                return .start(Work(generation: generation, source: state.source, changed: changed, deadline: deadline))
             }
-            if let step { return step }
-            let until = state.withLock { $0.waitingUntil }
-            if let until {
-                _ = wake.wait(timeout: .now() + max(.zero, until - .now).dispatchInterval)
-            } else {
-                wake.wait()
+            switch turn {
+            case .stop: return nil
+            case .start(let work): return work
+            case .wait(let until?): _ = wake.wait(timeout: .now() + max(.zero, until - .now).dispatchInterval)
+            case .wait(nil): wake.wait()
             }
         }
     }
