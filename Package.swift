@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "virt-agentx", targets: ["virt-agentx"]),
+        .executable(name: "virt-agentx-snmp", targets: ["virt-agentx-snmp"]),
+        .executable(name: "virt-agentx-libvirt", targets: ["virt-agentx-libvirt"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,9 +55,21 @@ let package = Package(
         .target(name: "CSNMPClient", linkerSettings: [.linkedLibrary("netsnmp")]),
         .target(name: "SNMPClient", dependencies: ["CSNMPClient", "SNMPCore"]),
 
-        .executableTarget(name: "virt-agentx",
-                          dependencies: ["VirtModel", "ImageInspector", "MonitoringPlugin", "LibvirtCollector", "MIB", "AgentX",
-                                         "SNMPClient",
+        // inspect, and what every executable shares: option values, the entry point, the hand-over.
+        .target(name: "Commands",
+                dependencies: ["ImageInspector", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // check and show: the tables read over SNMP, or locally through a reader virt-agentx-libvirt registers.
+        .target(name: "TableCommands",
+                dependencies: ["Commands", "VirtModel", "ImageInspector", "MonitoringPlugin", "MIB", "SNMPClient",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // What the user types: runs inspect itself and execs the executable that links what
+        // the other subcommands need (Sources/Commands/HandOver.swift).
+        .executableTarget(name: "virt-agentx", dependencies: ["Commands"]),
+        // check and show over SNMP: net-snmp's client library, no libvirt.
+        .executableTarget(name: "virt-agentx-snmp", dependencies: ["Commands", "TableCommands"]),
+        // Every subcommand, with libvirt and the AgentX subagent: `run`, and `check`/`show --local`.
+        .executableTarget(name: "virt-agentx-libvirt",
+                          dependencies: ["Commands", "TableCommands", "VirtModel", "ImageInspector", "MonitoringPlugin", "LibvirtCollector", "MIB", "AgentX",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
@@ -66,7 +80,7 @@ let package = Package(
         .testTarget(name: "MonitoringPluginTests", dependencies: ["MonitoringPlugin"]),
         .testTarget(name: "VirtModelTests", dependencies: ["VirtModel"]),
         // The command's own code: the JSON writer of `inspect --json`.
-        .testTarget(name: "CommandTests", dependencies: ["virt-agentx", "ImageInspector", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["Commands", "TableCommands", "virt-agentx-libvirt", "ImageInspector", "TestSupport"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
         .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Synchronization
+import ImageInspector
 import VirtModel
 
 /// Polls libvirt and hands each new snapshot to `publish`, from one thread only,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// SNMPv2-TC `DateAndTime` encoding.
 enum DateAndTime {

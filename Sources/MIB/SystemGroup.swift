@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VirtModel
 
 /// SNMPv2-MIB's system group (RFC 3418), served only when the agent is its own

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VirtModel
 
 /// RFC 7666's VM-MIB (mib-2 236), fed by the same snapshot as VIRT-AGENTX-MIB and

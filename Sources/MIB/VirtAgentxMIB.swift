@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VirtModel
 
 /// VIRT-AGENTX-MIB described as data: the single Swift source of the OID tree

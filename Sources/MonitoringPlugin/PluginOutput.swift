@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One performance datum: `label=value[UOM];warn;crit;min;max`.
 public struct PerformanceDatum: Sendable, Equatable {
@@ -27,7 +27,7 @@ public struct PerformanceDatum: Sendable, Equatable {
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         }
         // Labels with spaces or quotes are single-quoted, quotes doubled (guidelines).
-        let quoted = label.contains { " '=".contains($0) } ? "'\(label.replacingOccurrences(of: "'", with: "''"))'" : label
+        let quoted = label.contains { " '=".contains($0) } ? "'\(label.replacing("'", with: "''"))'" : label
         return "\(quoted)=\(number(value))\(unit);\(warning?.description ?? "");\(critical?.description ?? "");"
             + "\(number(minimum));\(number(maximum))"
     }

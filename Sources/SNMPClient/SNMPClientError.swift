@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Why an SNMP request got no usable answer, worded for the person reading a
 /// check's status line: what happened and what to look at.
@@ -18,7 +18,7 @@ public enum SNMPClientError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noResponse(let agent, let seconds):
-            "no SNMP response from \(agent) within \(String(format: "%g", seconds)) s: check the host and port, that snmpd runs, and the community or user"
+            "no SNMP response from \(agent) within \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s: check the host and port, that snmpd runs, and the community or user"
         case .authenticationFailed(let user, let reason):
             "SNMPv3 authentication failed for user \(user) (\(reason)): check -l, -a/-A and -x/-X"
         case .unknownUser(let user):

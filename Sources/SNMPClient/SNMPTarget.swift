@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where and how to ask: an agent address and the credentials of one SNMP version,
 /// spelled as net-snmp's command-line tools spell them.
@@ -24,7 +24,7 @@ public struct SNMPTarget: Sendable {
 
     /// The arguments snmpget would take for this target.
     var arguments: [String] {
-        var arguments = ["virt-agentx", "-t", String(format: "%.3f", timeout), "-r", String(retries)]
+        var arguments = ["virt-agentx", "-t", String(timeout), "-r", String(retries)]
         switch credentials {
         case .community(let community):
             arguments += ["-v", "2c", "-c", community]

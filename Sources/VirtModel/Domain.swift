@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One libvirt domain, active or only defined.
 public struct Domain: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The hypervisor host and the agent's view of its libvirt connection.
 public struct Host: Sendable, Equatable {

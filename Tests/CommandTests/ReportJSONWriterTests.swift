@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ImageInspector
 import TestSupport
-@testable import virt_agentx
+@testable import Commands
 
 /// `ChainReportJSON` replaced `JSONEncoder` in `virt-agentx inspect --json`
 /// for speed; it must write exactly what JSONEncoder wrote, pretty or compact.

@@ -1,4 +1,5 @@
-import Foundation
+import Commands
+import FoundationEssentials
 import ImageInspector
 import MIB
 import VirtModel
@@ -125,7 +126,7 @@ struct ShowView {
         var table = TextTable(["Domain", "MAC", "Type", "Source", "Model", "Device", ">Received", ">Sent", ">Errors"])
         for row in reading.rows(of: VirtAgentxMIB.interfaceTable) {
             let mac: String = if case .octets(let bytes) = row[InterfaceColumns.mac] {
-                bytes.map { String(format: "%02x", $0) }.joined(separator: ":")
+                bytes.map(\.hexText).joined(separator: ":")
             } else { "" }
             let errors = (row[InterfaceColumns.rxErrors]?.number ?? 0) + (row[InterfaceColumns.txErrors]?.number ?? 0)
             table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"), TextTable.Cell(mac),
@@ -147,7 +148,7 @@ struct ShowView {
             table.append([TextTable.Cell(row[PoolColumns.name]?.text ?? ""), TextTable.Cell(row[PoolColumns.type]?.text ?? ""),
                           TextTable.Cell(state.map { "\($0)" } ?? "?", state == .running ? .good : .warning),
                           TextTable.Cell(Self.size(capacity)), TextTable.Cell(Self.size(allocation)),
-                          TextTable.Cell(String(format: "%.1f %%", used), used >= 90 ? .critical : used >= 80 ? .warning : .plain),
+                          TextTable.Cell("\(used.decimalText(1)) %", used >= 90 ? .critical : used >= 80 ? .warning : .plain),
                           TextTable.Cell("\(row[PoolColumns.volumeCount]?.number ?? 0)"),
                           verdict(row[PoolColumns.chainHealth], row[PoolColumns.chainSeverity]?.severity ?? .warning)])
         }
@@ -190,12 +191,12 @@ struct ShowView {
             value /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+        return unit == 0 ? "\(bytes) B" : "\(value.decimalText(value < 10 ? 1 : 0)) \(units[unit])"
     }
 
     static func duration(nanoseconds: Int64) -> String {
         let seconds = nanoseconds / 1_000_000_000
-        return seconds < 60 ? String(format: "%.1f s", Double(nanoseconds) / 1e9)
+        return seconds < 60 ? "\((Double(nanoseconds) / 1e9).decimalText(1)) s"
             : seconds < 3_600 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds / 3_600) h \(seconds % 3_600 / 60) min"
     }
 }

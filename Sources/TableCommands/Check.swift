@@ -1,14 +1,20 @@
+#if canImport(Glibc)
+import Commands
+import Glibc
+#endif
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
 import ImageInspector
 import MIB
 import MonitoringPlugin
 
 /// `virt-agentx check`: a Nagios/Icinga/NRPE plugin (exit 0/1/2/3, one status
 /// line with performance data, -v for detail lines).
-struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Check: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "A Nagios/Icinga/NRPE check of the host's chains, domains, pools or agent.",
         discussion: """
             Reads a running agent over SNMP (-H with -C, or SNMPv3 -u/-l/-a/-A/-x/-X as \
@@ -56,7 +62,7 @@ struct CheckOptions: ParsableArguments {
         timer.setEventHandler { [source] in
             print(PluginOutput(service: service, status: .unknown,
                                summary: "no answer from \(source.sourceName) within \(timeout) s").text)
-            Foundation.exit(PluginStatus.unknown.rawValue)
+            Glibc.exit(PluginStatus.unknown.rawValue)
         }
         timer.resume()
         defer { timer.cancel() }
@@ -87,7 +93,7 @@ struct CheckOptions: ParsableArguments {
         var output = output
         if !verbose { output.details = [] }
         print(output.text)
-        Foundation.exit(output.status.rawValue)
+        Glibc.exit(output.status.rawValue)
     }
 }
 

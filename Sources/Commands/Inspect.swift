@@ -1,11 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
 import ImageInspector
-import LibvirtCollector
 import Synchronization
 
-struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Inspect: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Inspect disk images and their backing chains, and judge each chain's health.",
         discussion: """
             Reads each image's header and follows its backing chain the way qemu and libvirt \
@@ -54,11 +59,11 @@ struct Inspect: ParsableCommand {
     /// Usage errors exit 3 (UNKNOWN), as a monitoring plugin's do.
     static let usageExitCode: Int32 = 3
 
-    func validate() throws {
+    public func validate() throws {
         guard !images.isEmpty else { throw ValidationError("name at least one image to inspect.") }
     }
 
-    func run() throws {
+    public func run() throws {
         let paths = images.flatMap { $0 == "-" ? Self.pathsFromStandardInput() : [$0] }
         guard !paths.isEmpty else { throw ValidationError("no image paths on standard input.") }
         // Pretty JSON for people; scripts and files get compact JSON, which
@@ -69,10 +74,10 @@ struct Inspect: ParsableCommand {
         if !unanswered.isEmpty {
             // Also on standard error, which a script reading the JSON still shows.
             let listed = unanswered.prefix(10).joined(separator: ", ") + (unanswered.count > 10 ? ", ..." : "")
-            FileHandle.standardError.write(Data("""
+            StandardError.write("""
                 virt-agentx inspect: \(unanswered.count) of \(paths.count) images did not answer within \(deadline.value) s: \
                 \(listed). \(Self.unansweredFix)\n
-                """.utf8))
+                """)
         }
         switch worst {
         case .ok, .info: return
@@ -233,27 +238,7 @@ struct Inspect: ParsableCommand {
     /// Image paths from standard input: one per line, empty lines skipped. A
     /// path containing a newline cannot be given this way (name it as an argument).
     static func pathsFromStandardInput() -> [String] {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = StandardInput.readAll()
         return input.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-    }
-}
-
-/// Writes to file descriptor 1 directly: no Foundation buffering or `Data`
-/// copies between the rendered bytes and the kernel.
-enum StandardOutput {
-    /// Writes all of `bytes`, retrying short writes and EINTR. Other errors
-    /// (a closed pipe) end the output silently, as `print` would.
-    static func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
     }
 }

@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 import ImageInspector
 import Synchronization
 
@@ -191,7 +191,7 @@ private final class Worker: Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     init(owner: GuardedInspections) {
-        Thread { [self, weak owner] in
+        DetachedThread.start { [self, weak owner] in
             while true {
                 wake.wait()
                 let job = pending.withLock { pending in
@@ -201,7 +201,7 @@ private final class Worker: Sendable {
                 // Retired while it ran (it hung) or while idle: end the thread.
                 if pending.withLock({ $0.retired }) || owner == nil { return }
             }
-        }.start()
+        }
     }
 
     func run(_ job: Job) {
@@ -217,7 +217,8 @@ private final class Worker: Sendable {
 }
 
 extension Duration {
-    var dispatchInterval: DispatchTimeInterval {
+    /// For Dispatch's waits; the collector waits on the same clock.
+    package var dispatchInterval: DispatchTimeInterval {
         let (seconds, attoseconds) = components
         return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
     }

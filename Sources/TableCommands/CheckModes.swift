@@ -1,3 +1,4 @@
+import Commands
 import ArgumentParser
 import ImageInspector
 import MIB
@@ -129,7 +130,7 @@ struct CheckPools: ParsableCommand {
             worst = max(worst, poolStatus)
             performance.append(PerformanceDatum(name, (used * 10).rounded() / 10, unit: "%",
                                                 warning: warning, critical: critical, minimum: 0, maximum: 100))
-            let detail = "\(name): \(poolStatus.label), \(state), \(String(format: "%.1f", used)) % used"
+            let detail = "\(name): \(poolStatus.label), \(state), \(used.decimalText(1)) % used"
             details.append(detail)
             if poolStatus != .ok { problems.append(detail) }
         }

@@ -1,16 +1,18 @@
+import Commands
 import ArgumentParser
-import LibvirtCollector
-import Logging
 import MIB
+import MonitoringPlugin
 import SNMPClient
 import VirtModel
 
 /// Where `check` and `show` read the tables: a running agent over SNMP (`-H`),
 /// or libvirt and the image inspector on this host (`--local`). Both end in the
 /// same MIBReading, so both give the same answers.
-struct SourceOptions: ParsableArguments {
+public struct SourceOptions: ParsableArguments {
+    public init() {}
+
     @Flag(help: "Ask libvirt and the image inspector on this host directly, not an agent over SNMP.")
-    var local = false
+    public var local = false
 
     @Option(name: .customLong("connect"), help: ArgumentHelp("With --local: the libvirt URI (default: libvirt's).", valueName: "uri"))
     var uri: String?
@@ -64,7 +66,7 @@ struct SourceOptions: ParsableArguments {
 
     private var effectiveVersion: SNMPVersion { version ?? (user == nil ? .v2c : .v3) }
 
-    func validate() throws {
+    public func validate() throws {
         switch (local, hostname) {
         case (true, .some): throw ValidationError("give either --local or -H, not both.")
         case (false, nil): throw ValidationError("say where to read: -H <agent> for a host running virt-agentx behind snmpd, or --local for this host.")
@@ -120,13 +122,8 @@ struct SourceOptions: ParsableArguments {
     /// The tables as the source serves them now.
     func read(within seconds: Int) throws(SourceError) -> MIBReading {
         guard let target = target(within: seconds) else {
-            var logger = Logger(label: "virt-agentx.local")
-            logger.logLevel = .critical
             // Most of the time for libvirt; the rest to report.
-            guard let snapshot = Collector.snapshot(uri: uri, logger: logger, deadline: .seconds(Double(seconds) * 0.8))
-            else { throw .libvirtUnresponsive(uri: uri, seconds: Int((Double(seconds) * 0.8).rounded(.down))) }
-            guard snapshot.host.connection.isAnswering else { throw .libvirtUnreachable(uri: uri) }
-            return MIBReading(view: VirtAgentxMIB.view(of: snapshot))
+            return try LocalTables.read(uri: uri, deadline: .seconds(Double(seconds) * 0.8))
         }
         let reading: MIBReading
         do {
@@ -140,15 +137,17 @@ struct SourceOptions: ParsableArguments {
 }
 
 /// Why no tables could be read.
-enum SourceError: Error, CustomStringConvertible {
+public enum SourceError: Error, CustomStringConvertible {
     case libvirtUnreachable(uri: String?)
     /// libvirt accepted the connection but did not finish a poll in time (a frozen libvirtd).
     case libvirtUnresponsive(uri: String?, seconds: Int)
     case snmp(SNMPClientError)
     /// snmpd answered, but nothing under VIRT-AGENTX-MIB: the agent is not registered.
     case agentMissing(agent: String)
+    /// This executable cannot read libvirt (the launcher hands `--local` over before it gets here).
+    case noLocalReader
 
-    var description: String {
+    public var description: String {
         switch self {
         case .libvirtUnreachable(let uri):
             "libvirt not reachable at \(uri ?? "its default URI"); is libvirtd running?"
@@ -158,6 +157,8 @@ enum SourceError: Error, CustomStringConvertible {
             error.description
         case .agentMissing(let agent):
             "\(agent) serves nothing under VIRT-AGENTX-MIB (\(VirtAgentxMIB.objectsRoot)): is virt-agentx running and connected to snmpd (master agentx), and does the view include the subtree?"
+        case .noLocalReader:
+            "--local reads libvirt, which only virt-agentx-libvirt links; run it through virt-agentx"
         }
     }
 }
@@ -172,4 +173,9 @@ extension SNMPv3User.Level: ExpressibleByArgument {
         default: return nil
         }
     }
+}
+
+extension ThresholdRange: ExpressibleByArgument, OptionValue {
+    public init?(argument: String) { self.init(argument) }
+    public static let expectation = "must be a range such as 10, 10:, ~:10, 10:20 or @10:20"
 }

@@ -1,3 +1,5 @@
+import Commands
+import TableCommands
 import MIB
 import Synchronization
 import VirtModel

@@ -1,3 +1,5 @@
+import Commands
+import TableCommands
 import ArgumentParser
 import Logging
 

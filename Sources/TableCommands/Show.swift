@@ -1,13 +1,19 @@
+#if canImport(Glibc)
+import Commands
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import ImageInspector
 import MIB
 import VirtModel
 
 /// `virt-agentx show`: the tables for a person at a terminal, the first thing
 /// to run when an alert fires.
-struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Show: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Print the host's tables for a person: aligned columns, chain verdicts highlighted.",
         discussion: """
             Reads a running agent over SNMP (-H, with -C or SNMPv3 options as snmpget takes \
@@ -26,7 +32,7 @@ struct Show: ParsableCommand {
     @Argument(help: ArgumentHelp("What to print: \(Part.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "table"))
     var parts: [Part] = []
 
-    @OptionGroup var source: SourceOptions
+    @OptionGroup public var source: SourceOptions
 
     @Flag(help: "Only disks, layers and volumes whose chain verdict is a warning or critical.")
     var problems = false
@@ -40,12 +46,12 @@ struct Show: ParsableCommand {
             transform: Seconds.transform)
     var timeout: Seconds = CheckOptions.defaultTimeout
 
-    func run() throws {
+    public func run() throws {
         let reading: MIBReading
         do {
             reading = try source.read(within: timeout.value)
         } catch {
-            FileHandle.standardError.write(Data("virt-agentx show: \(error)\n".utf8))
+            StandardError.write("virt-agentx show: \(error)\n")
             throw ExitCode.failure
         }
         let chosen = parts.isEmpty ? [.host, .domains, .disks, .pools, .volumes]
