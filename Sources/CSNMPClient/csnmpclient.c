@@ -21,8 +21,10 @@ static void ignore_option(int argc, char *const *argv, int option) {
 }
 
 csnmp_session *csnmp_open(int argc, const char *const *argv, char *message, size_t message_size) {
-    // MIB files are never needed: OIDs are numeric; loading them only costs time.
+    // MIB files are never needed: OIDs are numeric; loading them, or only
+    // indexing the MIB folder, costs more than the whole request.
     setenv("MIBS", "", 1);
+    setenv("MIBDIRS", "", 1);
 
     // snmp_parse_args zeroes the secrets it is given and keeps pointers into
     // argv until snmp_sess_open copies them: give it private copies.
@@ -144,7 +146,7 @@ static int add_name(netsnmp_pdu *pdu, const uint32_t *name, size_t name_length) 
     return 0;
 }
 
-int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_length,
+int csnmp_get_bulk(csnmp_session *session, const uint32_t *const *names, const size_t *name_lengths, size_t count,
                    int max_repetitions, csnmp_varbind_fn each, void *context,
                    char *message, size_t message_size) {
     netsnmp_pdu *pdu;
@@ -155,10 +157,12 @@ int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_len
         pdu->non_repeaters = 0;
         pdu->max_repetitions = max_repetitions;
     }
-    if (add_name(pdu, name, name_length) != 0) {
-        snmp_free_pdu(pdu);
-        copy_message(message, message_size, "OID too long");
-        return CSNMP_FAILURE;
+    for (size_t i = 0; i < count; i++) {
+        if (add_name(pdu, names[i], name_lengths[i]) != 0) {
+            snmp_free_pdu(pdu);
+            copy_message(message, message_size, "OID too long");
+            return CSNMP_FAILURE;
+        }
     }
     return exchange(session, pdu, each, context, message, message_size);
 }

@@ -29,58 +29,84 @@ public final class SNMPSession {
 
     /// Every cell under `root` in SNMP order, by GETBULK; at most `limit` cells.
     public func walk(_ root: OID, limit: Int = 1_000_000) throws(SNMPClientError) -> [Varbind] {
+        try walk(columns: [root], limit: limit)
+    }
+
+    /// Every cell under each of `roots` (columns, or whole subtrees), as snmptable
+    /// walks: one GETBULK carries one varbind per column not yet finished, so a
+    /// reader that needs a few columns of a large table fetches those and nothing
+    /// else. The cells come sorted by OID; at most `limit` of them.
+    public func walk(columns roots: [OID], limit: Int = 1_000_000) throws(SNMPClientError) -> [Varbind] {
+        var last = roots
+        var active = Array(roots.indices)
         var cells: [Varbind] = []
-        var last = root
-        while cells.count < limit {
-            let batch = try exchange(last) { name, each, context, message, size in
-                csnmp_get_bulk(handle, name.baseAddress, name.count, 50, each, context, message, size)
+        while !active.isEmpty && cells.count < limit {
+            // About 50 varbinds a response whatever the column count: more makes
+            // snmpd ask a subagent for cells past a short column's end.
+            let repetitions = max(1, Self.varbindsPerResponse / active.count)
+            let batch = try exchange(active.map { last[$0] }) { names, lengths, each, context, message, size in
+                csnmp_get_bulk(handle, names, lengths, names.count, Int32(repetitions), each, context, message, size)
             }
-            var advanced = false
-            for (oid, value) in batch {
-                guard let value, oid.hasPrefix(root) else { return cells }
-                guard last < oid else { throw .walkNotIncreasing(agent: target.agent) }
+            var finished = Set<Int>(), advanced = false
+            for (position, (oid, value)) in batch.enumerated() {
+                let column = active[position % active.count]
+                guard !finished.contains(column) else { continue }
+                guard let value, oid.hasPrefix(roots[column]) else {
+                    finished.insert(column)
+                    continue
+                }
+                guard last[column] < oid else { throw .walkNotIncreasing(agent: target.agent) }
                 cells.append(Varbind(oid: oid, value: value))
-                last = oid
+                last[column] = oid
                 advanced = true
             }
-            if !advanced { return cells }
+            // An agent may answer fewer repetitions than asked (message size): the rest go on.
+            active.removeAll { finished.contains($0) }
+            if !advanced { break }
         }
-        return cells
+        return cells.prefix(limit).sorted { $0.oid < $1.oid }
     }
+
+    static let varbindsPerResponse = 50
 
     /// One GET of `oid`: its value, nil for noSuchObject or noSuchInstance.
     public func get(_ oid: OID) throws(SNMPClientError) -> SNMPValue? {
-        try exchange(oid) { name, each, context, message, size in
-            csnmp_get(handle, name.baseAddress, name.count, 0, each, context, message, size)
+        try exchange([oid]) { names, lengths, each, context, message, size in
+            csnmp_get(handle, names[0], lengths[0], 0, each, context, message, size)
         }.first?.1
     }
 
     /// One GETNEXT after `oid`: the next cell, nil at the end of the agent's view.
     public func getNext(_ oid: OID) throws(SNMPClientError) -> Varbind? {
-        let answer = try exchange(oid) { name, each, context, message, size in
-            csnmp_get(handle, name.baseAddress, name.count, 1, each, context, message, size)
+        let answer = try exchange([oid]) { names, lengths, each, context, message, size in
+            csnmp_get(handle, names[0], lengths[0], 1, each, context, message, size)
         }.first
         guard let (name, value) = answer, let value else { return nil }
         return Varbind(oid: name, value: value)
     }
 
-    private typealias Request = (UnsafeBufferPointer<UInt32>, csnmp_varbind_fn, UnsafeMutableRawPointer,
+    /// A request's names as C arrays, the callback, its context and the message buffer.
+    private typealias Request = ([UnsafePointer<UInt32>?], [Int], csnmp_varbind_fn, UnsafeMutableRawPointer,
                                  UnsafeMutablePointer<CChar>, Int) -> Int32
 
-    /// Runs one request for `oid`: the response's varbinds (a nil value for an
+    /// Runs one request for `oids`: the response's varbinds (a nil value for an
     /// exception such as endOfMibView), or why there was none.
-    private func exchange(_ oid: OID, _ request: Request) throws(SNMPClientError) -> [(OID, SNMPValue?)] {
+    private func exchange(_ oids: [OID], _ request: Request) throws(SNMPClientError) -> [(OID, SNMPValue?)] {
         final class Collected { var varbinds: [(OID, SNMPValue?)] = [] }
         let collected = Collected()
         var message = [CChar](repeating: 0, count: 512)
-        let status = oid.components.withUnsafeBufferPointer { name in
-            message.withUnsafeMutableBufferPointer { buffer in
-                request(name, { context, varbind in
-                    guard let context, let varbind else { return }
-                    let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
-                    collected.varbinds.append(SNMPSession.decode(varbind.pointee))
-                }, Unmanaged.passUnretained(collected).toOpaque(), buffer.baseAddress!, buffer.count)
-            }
+        let names = oids.map { oid in
+            let name = UnsafeMutablePointer<UInt32>.allocate(capacity: max(1, oid.components.count))
+            name.initialize(from: oid.components, count: oid.components.count)
+            return name
+        }
+        defer { names.forEach { $0.deallocate() } }
+        let status = message.withUnsafeMutableBufferPointer { buffer in
+            request(names.map { UnsafePointer($0) }, oids.map(\.components.count), { context, varbind in
+                guard let context, let varbind else { return }
+                let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
+                collected.varbinds.append(SNMPSession.decode(varbind.pointee))
+            }, Unmanaged.passUnretained(collected).toOpaque(), buffer.baseAddress!, buffer.count)
         }
         let reason = Self.text(message)
         switch csnmp_status(rawValue: UInt32(status)) {

@@ -55,7 +55,7 @@ struct CheckOptions: ParsableArguments {
 
     /// The tables within the timeout; a hung libvirtd, image or network must not
     /// hang the monitoring system's check, so the deadline exits UNKNOWN.
-    func read(service: String) -> Result<MIBReading, SourceError> {
+    func read(service: String, subtrees: [OID]) -> Result<MIBReading, SourceError> {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         let timeout = timeout.value
         timer.schedule(deadline: .now() + .seconds(timeout))
@@ -67,7 +67,7 @@ struct CheckOptions: ParsableArguments {
         timer.resume()
         defer { timer.cancel() }
         do throws(SourceError) {
-            return .success(try source.read(within: timeout))
+            return .success(try source.read(within: timeout, subtrees: subtrees))
         } catch {
             return .failure(error)
         }
@@ -75,9 +75,9 @@ struct CheckOptions: ParsableArguments {
 
     /// The tables of a source whose libvirt connection is up; UNKNOWN otherwise,
     /// since nothing current can be said.
-    func readConnected(service: String) -> MIBReading {
+    func readConnected(service: String, subtrees: [OID]) -> MIBReading {
         let reading: MIBReading
-        switch read(service: service) {
+        switch read(service: service, subtrees: subtrees) {
         case .success(let read): reading = read
         case .failure(let error): finish(PluginOutput(service: service, status: .unknown, summary: error.description))
         }

@@ -27,7 +27,8 @@ struct CheckAgent: ParsableCommand {
         let service = "VIRT AGENT"
         let warning = options.warningRange ?? ThresholdRange("90"), critical = options.criticalRange ?? ThresholdRange("300")
         let reading: MIBReading
-        switch options.read(service: service) {
+        // The host scalars only.
+        switch options.read(service: service, subtrees: [VirtAgentxMIB.hostRoot]) {
         case .success(let read): reading = read
         case .failure(.agentMissing(let agent)):
             options.finish(PluginOutput(service: service, status: .critical,

@@ -24,6 +24,14 @@ struct CheckChains: ParsableCommand {
         var detail: String
     }
 
+    /// What the verdicts are made of; over SNMP, only these columns are walked.
+    static let columns = [VirtAgentxMIB.oid(of: DomainColumns.name, in: VirtAgentxMIB.domainTable),
+                          VirtAgentxMIB.oid(of: PoolColumns.name, in: VirtAgentxMIB.poolTable)]
+        + [DiskColumns.target, DiskColumns.chainSeverity, DiskColumns.chainHealth, DiskColumns.chainDetail]
+            .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.diskTable) }
+        + [VolumeColumns.name, VolumeColumns.chainSeverity, VolumeColumns.chainHealth, VolumeColumns.chainDetail]
+            .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.volumeTable) }
+
     func verdicts(in reading: MIBReading) -> [Verdict] {
         func verdicts<Entry>(_ table: Table<Entry>, owners: [UInt32: String], only: String?, name: Column<Entry>,
                              severity: Column<Entry>, health: Column<Entry>, detail: Column<Entry>) -> [Verdict] {
@@ -48,7 +56,7 @@ struct CheckChains: ParsableCommand {
 
     func run() throws {
         let service = "VIRT CHAINS"
-        let chains = verdicts(in: options.readConnected(service: service))
+        let chains = verdicts(in: options.readConnected(service: service, subtrees: Self.columns))
         // Worst first, then by name: the order does not depend on row indexes.
         let unhealthy = chains.filter { $0.severity >= .warning }
             .sorted { ($1.severity, $0.name) < ($0.severity, $1.name) }
@@ -76,9 +84,13 @@ struct CheckDomains: ParsableCommand {
     @Option(help: ArgumentHelp("Check this domain only: running OK, paused WARNING, anything else CRITICAL.", valueName: "name"))
     var domain: String?
 
+    /// Over SNMP, only these columns are walked.
+    static let columns = [DomainColumns.name, DomainColumns.state, DomainColumns.stateReasonText]
+        .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.domainTable) }
+
     func run() throws {
         let service = "VIRT DOMAINS"
-        let domains = options.readConnected(service: service).rows(of: VirtAgentxMIB.domainTable).map { row in
+        let domains = options.readConnected(service: service, subtrees: Self.columns).rows(of: VirtAgentxMIB.domainTable).map { row in
             (name: row[DomainColumns.name]?.text ?? "?", state: row[DomainColumns.state]?.domainState ?? .nostate,
              reason: row[DomainColumns.stateReasonText]?.text ?? "")
         }
@@ -115,10 +127,14 @@ struct CheckPools: ParsableCommand {
 
     @OptionGroup var options: CheckOptions
 
+    /// Over SNMP, only these columns are walked.
+    static let columns = [PoolColumns.name, PoolColumns.state, PoolColumns.capacity, PoolColumns.allocation]
+        .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.poolTable) }
+
     func run() throws {
         let service = "VIRT POOLS"
         let warning = options.warningRange ?? ThresholdRange("80"), critical = options.criticalRange ?? ThresholdRange("90")
-        let pools = options.readConnected(service: service).rows(of: VirtAgentxMIB.poolTable)
+        let pools = options.readConnected(service: service, subtrees: Self.columns).rows(of: VirtAgentxMIB.poolTable)
         var worst = PluginStatus.ok
         var details: [String] = [], problems: [String] = [], performance: [PerformanceDatum] = []
         for pool in pools {

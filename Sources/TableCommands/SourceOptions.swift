@@ -119,15 +119,17 @@ public struct SourceOptions: ParsableArguments {
         return SNMPTarget(agent: agent, credentials: credentials, timeout: Double(seconds) * 0.4, retries: 1)
     }
 
-    /// The tables as the source serves them now.
-    func read(within seconds: Int) throws(SourceError) -> MIBReading {
+    /// The tables as the source serves them now: over SNMP, only `subtrees` (whole
+    /// columns or the whole module; the host scalars are always read).
+    func read(within seconds: Int, subtrees: [OID] = [VirtAgentxMIB.objectsRoot]) throws(SourceError) -> MIBReading {
         guard let target = target(within: seconds) else {
             // Most of the time for libvirt; the rest to report.
             return try LocalTables.read(uri: uri, deadline: .seconds(Double(seconds) * 0.8))
         }
         let reading: MIBReading
         do {
-            reading = MIBReading(cells: try SNMPSession(target).walk(VirtAgentxMIB.objectsRoot))
+            let hostScalars = subtrees.contains { VirtAgentxMIB.hostRoot.hasPrefix($0) } ? [] : [VirtAgentxMIB.hostRoot]
+            reading = MIBReading(cells: try SNMPSession(target).walk(columns: hostScalars + subtrees))
         } catch {
             throw .snmp(error)
         }

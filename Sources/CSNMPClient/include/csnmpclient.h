@@ -66,9 +66,11 @@ typedef struct csnmp_session csnmp_session;
 /// means what it means to snmpget. NULL with `message` filled on failure.
 csnmp_session *csnmp_open(int argc, const char *const *argv, char *message, size_t message_size);
 
-/// One GETBULK (GETNEXT for SNMPv1) for the varbinds after `name`; calls `each`
-/// once per varbind of the response in order. Returns a csnmp_status.
-int csnmp_get_bulk(csnmp_session *session, const uint32_t *name, size_t name_length,
+/// One GETBULK (GETNEXT for SNMPv1) for the varbinds after each of `count`
+/// names (one column each, as snmptable asks); calls `each` once per varbind of
+/// the response in order: repetition by repetition, the names' in turn.
+/// Returns a csnmp_status.
+int csnmp_get_bulk(csnmp_session *session, const uint32_t *const *names, const size_t *name_lengths, size_t count,
                    int max_repetitions, csnmp_varbind_fn each, void *context,
                    char *message, size_t message_size);
 
