@@ -30,9 +30,11 @@ let package = Package(
         // libvirt's C API, exactly as libvirt-dev ships it.
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt",
                        providers: [.apt(["libvirt-dev"])]),
+        // glibc's malloc tuning, for the long-running agent's memory (ResidentMemory).
+        .systemLibrary(name: "CMalloc"),
         // Polls libvirt read-only and turns what it says into snapshots.
         .target(name: "LibvirtCollector",
-                dependencies: ["VirtModel", "CLibvirt",
+                dependencies: ["VirtModel", "CLibvirt", "CMalloc",
                                .product(name: "Logging", package: "swift-log")]),
 
         // What every SNMP part speaks: OIDs, values as they go on the wire, varbinds.
@@ -82,7 +84,7 @@ let package = Package(
         // The command's own code: the JSON writer of `inspect --json`.
         .testTarget(name: "CommandTests", dependencies: ["Commands", "TableCommands", "virt-agentx-libvirt", "ImageInspector", "TestSupport"]),
         .testTarget(name: "MIBTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
-        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "TestSupport",
+        .testTarget(name: "LibvirtCollectorTests", dependencies: ["LibvirtCollector", "VirtModel", "CLibvirt", "CMalloc", "TestSupport",
                                                                .product(name: "Logging", package: "swift-log")]),
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
         .testTarget(name: "EndToEndTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),

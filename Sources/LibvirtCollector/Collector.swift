@@ -153,6 +153,7 @@ public final class Collector: Sendable {
                 publish(snapshot)
                 lastPublished = snapshot
                 saveIndexes(state.withLock { $0.source.rowIndexes }, saved: &savedIndexes, failed: &saveFailed)
+                ResidentMemory.returnFreePages()
                 logger.debug("poll published", metadata: ResidentMemory.metadata)
                 connected = snapshot.host.connection.isAnswering
                 retryAtOnce = false
@@ -205,9 +206,13 @@ public final class Collector: Sendable {
 
     /// Runs one poll on a thread of its own and waits for it until its deadline.
     private func run(_ work: Work) -> Outcome {
-        let thread = Thread { [self] in
+        DetachedThread.start { [self] in
             var source = work.source
-            source.watch { [self] in state.withLock { $0.cycle.running?.generation != work.generation } }
+            // The watch outlives this poll in the poller it returns: it must capture the
+            // generation alone, not `work`, whose poller (and its snapshot) it would keep,
+            // each poll's poller keeping the one before, every snapshot ever taken.
+            let generation = work.generation
+            source.watch { [self] in state.withLock { $0.cycle.running?.generation != generation } }
             let snapshot = source.poll(changed: work.changed, deadline: work.deadline)
             let completion = state.withLock { state in
                 let completion = state.cycle.finished(work.generation)
@@ -217,8 +222,6 @@ public final class Collector: Sendable {
             if completion == .discard { logger.notice("an abandoned libvirt call returned; its poll's data is discarded") }
             wake.signal()
         }
-        thread.name = "virt-agentx poll \(work.generation)"
-        thread.start()
         while true {
             let step = state.withLock { state -> Step in
                 if state.stopping { return .done(.stopping) }

@@ -7,6 +7,7 @@ import Foundation
 import LibvirtCollector
 import Logging
 import MIB
+import Synchronization
 import VirtModel
 
 struct Run: ParsableCommand {
@@ -119,6 +120,7 @@ struct Run: ParsableCommand {
                 throw ValidationError("could not detach into the background: \(String(cString: strerror(errno))); use -f")
             }
         }
+        ResidentMemory.useOneArena()
         logging.bootstrap(toSyslog: !foreground)
         let logger = Logger(label: "virt-agentx")
 
@@ -155,6 +157,7 @@ struct Run: ParsableCommand {
         let system = master ? SystemGroup(contact: settings.sysContact, location: settings.sysLocation) : nil
         let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: UInt32(settings.poolFullThreshold.value),
                                 vmPolicy: settings.vmNotificationPolicy)
+        let startupCodeReleased = Atomic(false)
         let collector = Collector(
             configuration: .init(uri: settings.connect?.text, pollInterval: .seconds(settings.pollInterval.value),
                                  stateFolder: settings.stateDirectory.path.map { URL(fileURLWithPath: $0) },
@@ -163,6 +166,7 @@ struct Run: ParsableCommand {
         ) { [notifier] snapshot in
             store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
             Subagent.send(notifier.notifications(for: snapshot))
+            if !startupCodeReleased.exchange(true, ordering: .relaxed) { ResidentMemory.releaseStartupCode() }
         }
         collector.start()
 
