@@ -12,10 +12,10 @@ private let systemdAnalyze = "/usr/bin/systemd-analyze"
         try withScratchFolder { folder in
             let unit = try String(contentsOf: Repository.file("integrations/systemd/virt-agentx.service"),
                                   encoding: .utf8)
-            #expect(unit.contains("ExecStart=/usr/local/bin/virt-agentx run --foreground"))
+            #expect(unit.contains("ExecStart=/usr/bin/virt-agentx run --foreground"))
             // The installed path does not exist here: point ExecStart at the binary just built.
             let copy = folder.appendingPathComponent("virt-agentx.service")
-            let runnable = unit.replacingOccurrences(of: "/usr/local/bin/virt-agentx", with: try TestWorld.agentBinary())
+            let runnable = unit.replacingOccurrences(of: "/usr/bin/virt-agentx", with: try TestWorld.agentBinary())
             try runnable.write(to: copy, atomically: true, encoding: .utf8)
             let verified = try Command.run(systemdAnalyze, ["verify", copy.path])
             // systemd-analyze exits 0 on unknown keys and bad values and only warns: any output is a finding.
