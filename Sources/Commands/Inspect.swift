@@ -11,6 +11,7 @@ public struct Inspect: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Inspect disk images and their backing chains, and judge each chain's health.",
         discussion: """
             Reads each image's header and follows its backing chain the way qemu and libvirt \

@@ -15,6 +15,7 @@ public struct Check: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "A Nagios/Icinga/NRPE check of the host's chains, domains, pools or agent.",
         discussion: """
             Reads a running agent over SNMP (-H with -C, or SNMPv3 -u/-l/-a/-A/-x/-X as \

@@ -14,6 +14,7 @@ public struct Show: ParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Print the host's tables for a person: aligned columns, chain verdicts highlighted.",
         discussion: """
             Reads a running agent over SNMP (-H, with -C or SNMPv3 options as snmpget takes \

@@ -12,6 +12,7 @@ import VirtModel
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Serve libvirt's domains to an snmpd master agent over AgentX, or directly with --master.",
         discussion: """
             Connects to libvirt read-only, polls it on a background thread and answers SNMP \
