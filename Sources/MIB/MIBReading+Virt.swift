@@ -55,11 +55,3 @@ extension MIBReading {
         Dictionary(rows.compactMap { row in row.index.first.map { ($0, row[column]?.text ?? "?") } }) { a, _ in a }
     }
 }
-
-extension VirtAgentxMIB {
-    /// The OID of `column` of `table` under the module's objects: what a reader
-    /// walks for that column only.
-    public static func oid<Entry>(of column: Column<Entry>, in table: Table<Entry>) -> OID {
-        objectsRoot.appending(table.subID, 1, column.subID)
-    }
-}

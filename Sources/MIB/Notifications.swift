@@ -70,7 +70,7 @@ extension VirtAgentxMIB {
     /// `column`'s varbind in the row `index` of `table`.
     private static func cell<Row>(_ table: Table<Row>, _ column: Column<Row>, _ index: [UInt32],
                                   _ value: SNMPValue) -> Varbind {
-        Varbind(oid: objectsRoot.appending(table.subID, 1, column.subID).appending(index), value: value)
+        Varbind(oid: oid(of: column, in: table).appending(index), value: value)
     }
 
     /// A host scalar's varbind.

@@ -142,11 +142,17 @@ public enum VirtAgentxMIB {
         return MIBView(scalars: parts.scalars, tables: parts.tables, objects: accessibleOIDs, live: parts.live)
     }
 
+    /// The OID of `column` of `table` (virtAgentxObjects.table.1.column): its cells
+    /// are this OID and a row index; what a reader walks for that column only.
+    public static func oid<Entry>(of column: Column<Entry>, in table: Table<Entry>) -> OID {
+        objectsRoot.appending(table.subID, 1, column.subID)
+    }
+
     /// The module's scalar cells, tables and live cells (the data's age) for `snapshot`.
     static func parts(of snapshot: Snapshot) -> (scalars: [MIBView.Cell], tables: [TableCells],
                                                   live: [OID: @Sendable () -> SNMPValue]) {
         var live = [hostRoot.appending(HostScalars.dataAge.subID, 0): dataAge(since: snapshot.host.lastPoll)]
-        let ageColumn = objectsRoot.appending(domainTable.subID, 1, DomainColumns.dataAge.subID)
+        let ageColumn = oid(of: DomainColumns.dataAge, in: domainTable)
         for domain in snapshot.domains {
             live[ageColumn.appending(domain.index)] = dataAge(since: domain.dataTime)
         }

@@ -15,10 +15,16 @@ public enum SNMPClientError: Error, Equatable, CustomStringConvertible {
     /// The agent's answers did not advance (a broken agent): the walk stopped.
     case walkNotIncreasing(agent: String)
 
+    /// Seconds as people read them: "2.4", not the 2.4000000000000004 that 3 × 0.4 × 2 makes.
+    private static func text(_ seconds: Double) -> String {
+        let tenths = (seconds * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)
+    }
+
     public var description: String {
         switch self {
         case .noResponse(let agent, let seconds):
-            "no SNMP response from \(agent) within \(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)) s: check the host and port, that snmpd runs, and the community or user"
+            "no SNMP response from \(agent) within \(Self.text(seconds)) s: check the host and port, that snmpd runs, and the community or user"
         case .authenticationFailed(let user, let reason):
             "SNMPv3 authentication failed for user \(user) (\(reason)): check -l, -a/-A and -x/-X"
         case .unknownUser(let user):
