@@ -16,7 +16,7 @@ public enum CommandEntry {
                             route: (any ParsableCommand) -> Executable? = { _ in nil }) -> Never {
         let command: any ParsableCommand
         do {
-            command = try root.parseAsRoot(arguments)
+            command = try parseLeafFirst(root, arguments)
         } catch {
             fail(root, arguments: arguments, error: error)
         }
@@ -34,6 +34,28 @@ public enum CommandEntry {
         } catch {
             fail(root, arguments: arguments, error: error)
         }
+    }
+
+    /// Parses as `root.parseAsRoot` does, but a line that names a subcommand with
+    /// no subcommands of its own (`check chains -H host`) is parsed by that
+    /// subcommand alone first: ArgumentParser reflects over every option of the
+    /// matched subcommand again at each level it passes (about 2 ms of a check's
+    /// 20). Help, completion and version requests, and whatever the subcommand
+    /// rejects, go through the whole tree, so that they read exactly as before.
+    static func parseLeafFirst(_ root: any ParsableCommand.Type, _ arguments: [String]) throws -> any ParsableCommand {
+        var command = root
+        var rest = arguments[...]
+        while let name = rest.first, let next = command.configuration.subcommands.first(where: { $0._commandName == name }) {
+            command = next
+            rest = rest.dropFirst()
+        }
+        let asksTheTree = rest.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-completion")
+            || $0.hasPrefix("--experimental") || $0 == "help" }
+        if ObjectIdentifier(command) != ObjectIdentifier(root), command.configuration.subcommands.isEmpty, !asksTheTree,
+           let parsed = try? command.parseAsRoot(Array(rest)) {
+            return parsed
+        }
+        return try root.parseAsRoot(arguments)
     }
 
     public static func fail(_ root: any ParsableCommand.Type, arguments: [String], error: any Error) -> Never {

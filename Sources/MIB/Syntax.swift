@@ -4,7 +4,7 @@
 /// the base type, the textual convention, and enumerations.
 public enum Syntax: Sendable, Equatable {
     case integer32
-    case enumeration([(name: String, value: Int32)])
+    case enumeration(NamedNumbers)
     case unsigned32
     case gauge32
     case counter32
@@ -27,11 +27,29 @@ public enum Syntax: Sendable, Equatable {
              (.timeTicks, .timeTicks), (.objectIdentifier, .objectIdentifier), (.octetString, .octetString):
             true
         case let (.enumeration(x), .enumeration(y)):
-            x.map(\.name) == y.map(\.name) && x.map(\.value) == y.map(\.value)
+            x.all.map(\.name) == y.all.map(\.name) && x.all.map(\.value) == y.all.map(\.value)
         case let (.textualConvention(n, s), .textualConvention(m, t)):
             n == m && s == t
         default:
             false
         }
     }
+}
+
+/// An enumeration's named numbers, listed when asked for. The names are the
+/// model's case names, read by reflection: listing them when the MIB's columns
+/// are declared cost every short-lived command (a check) a protocol-conformance
+/// scan per enumeration at start, for labels only the MIB agreement test and
+/// the Zabbix template test read.
+public struct NamedNumbers: Sendable {
+    private let list: @Sendable () -> [(name: String, value: Int32)]
+
+    public init(_ list: @escaping @Sendable () -> [(name: String, value: Int32)]) { self.list = list }
+
+    /// Every case of `Value`, named as Swift names it, numbered by its raw value.
+    public init<Value: CaseIterable & RawRepresentable>(of _: Value.Type) where Value.RawValue == Int32 {
+        list = { Value.allCases.map { ("\($0)", $0.rawValue) } }
+    }
+
+    public var all: [(name: String, value: Int32)] { list() }
 }

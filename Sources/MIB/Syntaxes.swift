@@ -5,31 +5,31 @@ import VirtModel
 enum Syntaxes {
     static let connectionStatus = Syntax.textualConvention(
         "VirtConnectionStatus",
-        .enumeration(ConnectionStatus.allCases.map { ($0.name, $0.rawValue) }))
+        .enumeration(NamedNumbers { ConnectionStatus.allCases.map { ($0.name, $0.rawValue) } }))
 
     static let dataStatus = Syntax.textualConvention(
-        "VirtDataStatus", .enumeration(DataStatus.allCases.map { ($0.name, $0.rawValue) }))
+        "VirtDataStatus", .enumeration(NamedNumbers { DataStatus.allCases.map { ($0.name, $0.rawValue) } }))
 
     static let domainState = Syntax.textualConvention(
         "VirtDomainRunState",
-        .enumeration(DomainState.allCases.map { ("\($0)", $0.rawValue) }))
+        .enumeration(NamedNumbers(of: DomainState.self)))
 
     /// A 64-bit gauge (HCNUM-TC's CounterBasedGauge64 semantics) carried as Counter64.
     static let gauge64 = Syntax.textualConvention("VirtGauge64", .counter64)
 
     static let severity = Syntax.textualConvention(
-        "VirtSeverity", .enumeration(Severity.allCases.map { ("\($0)", severityNumber($0)) }))
+        "VirtSeverity", .enumeration(NamedNumbers { Severity.allCases.map { ("\($0)", severityNumber($0)) } }))
 
     static let chainCondition = Syntax.textualConvention(
-        "VirtChainCondition", .enumeration(ChainCondition.allCases.map { ("\($0)", $0.rawValue) }))
+        "VirtChainCondition", .enumeration(NamedNumbers(of: ChainCondition.self)))
 
     static let poolState = Syntax.textualConvention(
-        "VirtStoragePoolState", .enumeration(PoolState.allCases.map { ("\($0)", $0.rawValue) }))
+        "VirtStoragePoolState", .enumeration(NamedNumbers(of: PoolState.self)))
 
-    static let diskDevice = Syntax.enumeration(Disk.Device.allCases.map { ("\($0)", $0.rawValue) })
-    static let diskSourceKind = Syntax.enumeration(Disk.SourceKind.allCases.map { ("\($0)", $0.rawValue) })
-    static let drift = Syntax.enumeration(Disk.Drift.allCases.map { ("\($0)", $0.rawValue) })
-    static let volumeType = Syntax.enumeration(VolumeType.allCases.map { ("\($0)", $0.rawValue) })
+    static let diskDevice = Syntax.enumeration(NamedNumbers(of: Disk.Device.self))
+    static let diskSourceKind = Syntax.enumeration(NamedNumbers(of: Disk.SourceKind.self))
+    static let drift = Syntax.enumeration(NamedNumbers(of: Disk.Drift.self))
+    static let volumeType = Syntax.enumeration(NamedNumbers(of: VolumeType.self))
 
     /// VirtSeverity counts from ok(1).
     static func severityNumber(_ severity: Severity) -> Int32 { Int32(severity.rawValue) + 1 }

@@ -82,7 +82,7 @@ struct ZabbixTemplateTests {
                 continue
             }
             used.insert(mapName)
-            let expected = numbers.map { Mapping(value: String($0.value), newvalue: $0.name) }
+            let expected = numbers.all.map { Mapping(value: String($0.value), newvalue: $0.name) }
             #expect(map.mappings == expected, "value map \(mapName) differs from \(object.name)'s enumeration")
         }
         #expect(Set(maps.keys) == used, "value maps no item uses: \(Set(maps.keys).subtracting(used).sorted())")

@@ -109,7 +109,7 @@ struct SmidumpModule {
         case .timeTicks: "TimeTicks"
         case .objectIdentifier: "ObjectIdentifier"
         case .octetString: "OctetString"
-        case .enumeration(let values): "Enumeration(" + values.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + ")"
+        case .enumeration(let values): "Enumeration(" + values.all.map { "\($0.name)=\($0.value)" }.joined(separator: ",") + ")"
         case .textualConvention(let name, let base):
             // A TC's base type is checked by smilint; its enumeration is checked here.
             if case .enumeration = base { "\(name):\(key(for: base))" } else { "\(name):" }
