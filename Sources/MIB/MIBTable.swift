@@ -50,7 +50,7 @@ public struct Column<Row>: Sendable {
 
 /// A conceptual table: where its rows come from in a snapshot, how each row is indexed,
 /// and its columns.
-public struct Table<Row>: Sendable {
+public struct Table<Row: Sendable>: Sendable {
     public let name: String
     public let entryName: String
     public let subID: UInt32
@@ -90,8 +90,7 @@ extension Table: TableDescription {
     }
 
     func cells(of snapshot: Snapshot, under parent: OID) -> TableCells {
-        let served = columns.filter { $0.access != .notAccessible }
-        return TableCells(entry: parent.appending(subID, 1), columns: served.map(\.subID),
-                          rows: rows(snapshot).map { row in (index(row), served.map { $0.value(row) }) })
+        TableCells(entry: parent.appending(subID, 1), columns: columns.filter { $0.access != .notAccessible },
+                   rows: rows(snapshot), index: index)
     }
 }

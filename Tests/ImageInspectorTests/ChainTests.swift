@@ -19,6 +19,16 @@ struct ChainTests {
         #expect(chain.health.severity == .ok)
     }
 
+    /// Chains live as long as their snapshot (thousands on a host): no room kept for layers they lack.
+    @Test func aChainKeepsNoRoomBeyondItsLayers() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "base.qcow2", "10M")
+        try fixtures.qemuImg("create", "-f", "qcow2", "-F", "qcow2", "-b", "base.qcow2", "top.qcow2")
+        let chain = ChainInspector().inspect(path: fixtures.path("top.qcow2"))
+        #expect(chain.layers.count == 2)
+        #expect(chain.layers.capacity < 4, "capacity \(chain.layers.capacity) for 2 layers")
+    }
+
     @Test func absoluteBackingName() throws {
         let fixtures = try Fixtures()
         try fixtures.qemuImg("create", "-f", "qcow2", "base.qcow2", "10M")

@@ -25,7 +25,12 @@ public struct ChainInspector: Sendable {
             next = walk.visit(step)
         }
         // Exactly as many layers as the chain has: chains live as long as their snapshot.
-        return BackingChain(layers: walk.layers.count == walk.layers.capacity ? walk.layers : Array(walk.layers[...]))
+        // (Not Array(layers[...]): a slice of a whole array keeps the array's buffer.)
+        let layers = walk.layers
+        guard layers.count < layers.capacity else { return BackingChain(layers: layers) }
+        return BackingChain(layers: [ImageLayer](unsafeUninitializedCapacity: layers.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: layers)
+        })
     }
 
     /// A reference to follow: where it points, the name the child recorded and the format it declared.
