@@ -146,9 +146,17 @@ public struct TableCells: Sendable {
     /// A table whose values `columns` compute from `rows` (in any order) at request time.
     init<Row: Sendable>(entry: OID, columns: [Column<Row>], rows: [Row], index: (Row) -> [UInt32]) {
         let columns = columns.sorted { $0.subID < $1.subID }
-        let keyed = rows.map { (index: index($0), row: $0) }.sorted { $0.index.lexicographicallyPrecedes($1.index) }
-        let sorted = keyed.map(\.row)
-        self.init(entry: entry, columns: columns.map(\.subID), sortedIndexes: keyed.map(\.index)) {
+        let indexes = rows.map(index)
+        // Rows mostly come in index order, straight from the snapshot: then they
+        // are kept as they are, sharing the snapshot's storage.
+        let sorted: [Row], sortedIndexes: [[UInt32]]
+        if zip(indexes, indexes.dropFirst()).allSatisfy({ $0.lexicographicallyPrecedes($1) }) {
+            (sorted, sortedIndexes) = (rows, indexes)
+        } else {
+            let order = indexes.indices.sorted { indexes[$0].lexicographicallyPrecedes(indexes[$1]) }
+            (sorted, sortedIndexes) = (order.map { rows[$0] }, order.map { indexes[$0] })
+        }
+        self.init(entry: entry, columns: columns.map(\.subID), sortedIndexes: sortedIndexes) {
             columns[$0].value(sorted[$1])
         }
     }

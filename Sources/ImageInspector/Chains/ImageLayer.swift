@@ -1,5 +1,8 @@
 /// Format-specific header data of a layer.
-public enum FormatDetails: Sendable, Hashable {
+/// Indirect: a header is hundreds of bytes, and every layer of every chain of a
+/// snapshot (and the inspection cache's entry for its file) carries one; boxed,
+/// the layer and the cache share one copy.
+public indirect enum FormatDetails: Sendable, Hashable {
     case none
     case qcow2(QCow2Header)
     case qcow(QCowHeader)
