@@ -56,45 +56,39 @@ extension VirtAgentxMIB {
 
     /// One row per layer of every inspected disk chain: only what its columns
     /// serve, worked out once (a whole layer is 512 bytes, copied per row).
+    /// One layer of a disk's chain: the chain's own layer array (shared with the
+    /// snapshot) and a position in it, so that a row costs 24 bytes, not a copy
+    /// of what the columns read (the detail text is made when a request reads it).
     public struct LayerRow: Sendable {
         public var domainIndex: UInt32
         public var diskIndex: UInt32
-        var depth: UInt32
-        var path: String
-        var declaredFormat: String
-        var probedFormat: String
-        var virtualSize: UInt64
-        var fileSize: UInt64
-        var condition: ChainCondition
-        var severity: Severity
-        var detail: String
+        private let layers: [ImageLayer]
+        private let position: Int
 
-        init(domainIndex: UInt32, diskIndex: UInt32, layer: ImageLayer) {
-            let worst = layer.worstCondition
+        init(domainIndex: UInt32, diskIndex: UInt32, layers: [ImageLayer], position: Int) {
             self.domainIndex = domainIndex
             self.diskIndex = diskIndex
-            depth = UInt32(layer.index)
-            path = layer.path
-            declaredFormat = layer.declaredFormat ?? ""
-            probedFormat = layer.probedFormat?.rawValue ?? ""
-            virtualSize = layer.virtualSize ?? 0
-            fileSize = UInt64(max(0, layer.fileSize?.allocated ?? 0))
-            condition = ChainCondition(worst)
-            severity = layer.severity
-            detail = worst.detail(layer: layer.path)
+            self.layers = layers
+            self.position = position
         }
+
+        var layer: ImageLayer { layers[position] }
+        var depth: UInt32 { UInt32(layer.index) }
+        var fileSize: UInt64 { UInt64(max(0, layer.fileSize?.allocated ?? 0)) }
+        var condition: ChainCondition { ChainCondition(layer.worstCondition) }
+        var detail: String { layer.worstCondition.detail(layer: layer.path) }
     }
 
     /// chainLayerTable's columns, each declared once: readers, notifications and tests name them here.
     public enum LayerColumns {
         public static let depth = Column<LayerRow>.index("virtChainLayerDepth", 1, .unsigned32)
-        public static let source = Column<LayerRow>("virtChainLayerSource", 2, .displayString) { .string($0.path) }
-        public static let declaredFormat = Column<LayerRow>("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.declaredFormat) }
-        public static let probedFormat = Column<LayerRow>("virtChainLayerProbedFormat", 4, .displayString) { .string($0.probedFormat) }
-        public static let virtualSize = Column<LayerRow>("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.virtualSize) }
+        public static let source = Column<LayerRow>("virtChainLayerSource", 2, .displayString) { .string($0.layer.path) }
+        public static let declaredFormat = Column<LayerRow>("virtChainLayerDeclaredFormat", 3, .displayString) { .string($0.layer.declaredFormat ?? "") }
+        public static let probedFormat = Column<LayerRow>("virtChainLayerProbedFormat", 4, .displayString) { .string($0.layer.probedFormat?.rawValue ?? "") }
+        public static let virtualSize = Column<LayerRow>("virtChainLayerVirtualSize", 5, Syntaxes.gauge64) { .counter64($0.layer.virtualSize ?? 0) }
         public static let fileSize = Column<LayerRow>("virtChainLayerFileSize", 6, Syntaxes.gauge64) { .counter64($0.fileSize) }
         public static let condition = Column<LayerRow>("virtChainLayerCondition", 7, Syntaxes.chainCondition) { .integer($0.condition.rawValue) }
-        public static let severity = Column<LayerRow>("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.severity)) }
+        public static let severity = Column<LayerRow>("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.layer.severity)) }
         public static let detail = Column<LayerRow>("virtChainLayerDetail", 9, .displayString) { .string($0.detail) }
     }
 
@@ -102,7 +96,8 @@ extension VirtAgentxMIB {
         "virtChainLayerTable", entry: "virtChainLayerEntry", 4,
         rows: { snapshot in
             snapshot.disks.flatMap { disk in
-                (disk.chain?.layers ?? []).map { LayerRow(domainIndex: disk.domainIndex, diskIndex: disk.index, layer: $0) }
+                let layers = disk.chain?.layers ?? []
+                return layers.indices.map { LayerRow(domainIndex: disk.domainIndex, diskIndex: disk.index, layers: layers, position: $0) }
             }
         },
         index: { [$0.domainIndex, $0.diskIndex, $0.depth] },
