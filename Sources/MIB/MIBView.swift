@@ -3,10 +3,10 @@ import Algorithms
 /// The cells of one snapshot in SNMP order, answering GET and GETNEXT by binary search.
 ///
 /// Built once per snapshot off the request path; immutable afterwards, so the
-/// net-snmp thread can read it while the collector builds the next one. Tables
-/// are stored by column, each row's index once (not an OID per cell): memory is
-/// one value per cell plus one index per row, and a request costs a few binary
-/// searches and no allocation beyond the OID it answers with.
+/// net-snmp thread can read it while the collector builds the next one. A table
+/// keeps each row's index once (not an OID per cell) and the snapshot's rows,
+/// whose values its columns compute when read: memory is one index per row, and
+/// a request costs a few binary searches and the value it answers with.
 public struct MIBView: Sendable {
     /// A served object: SNMPCore's varbind.
     public typealias Cell = Varbind
