@@ -1,0 +1,105 @@
+import Glibc
+import SystemPackage
+
+/// An image opened read-only for the deep check: positioned reads of its
+/// metadata (tables, never guest data), counted against a budget so that a
+/// hostile image whose tables point at each other over and over costs bounded
+/// time, not a hang.
+///
+/// Opened as ``ImageFile`` opens layers (`O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+/// O_NOCTTY`, the descriptor `fstat`-ed to be a regular file or block device).
+/// Reads past the end of the file give zeros, as qemu's block layer gives them.
+final class MetadataFile: ImageSource {
+    private let descriptor: FileDescriptor
+    let size: UInt64
+    private(set) var bytesRead: UInt64 = 0
+    let budget: UInt64
+
+    init(path: String, budget: UInt64) throws(DeepCheckError) {
+        let options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)]
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: options)
+        } catch {
+            throw .cannotOpen(path: path, error.localizedDescriptionWithoutFoundation)
+        }
+        do {
+            let identity = FileIdentity(try fd.stat())
+            guard identity.kind.isInspectable else {
+                try? fd.close()
+                throw DeepCheckError.notAnImageFile(path: path)
+            }
+            size = identity.kind == .blockDevice ? UInt64(max(0, try fd.seek(offset: 0, from: .end))) : UInt64(max(0, identity.size))
+        } catch let error as DeepCheckError {
+            throw error
+        } catch {
+            try? fd.close()
+            throw .cannotOpen(path: path, error.localizedDescriptionWithoutFoundation)
+        }
+        descriptor = fd
+        self.budget = budget
+    }
+
+    deinit { try? descriptor.close() }
+
+    /// Fills `buffer` from `offset`: zeros past the end of the file.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(DeepCheckError) {
+        let count = UInt64(buffer.count)
+        guard bytesRead + count <= budget else { throw .readBudgetExceeded(budget) }
+        bytesRead += count
+        var filled = 0
+        if offset < size {
+            let wanted = Int(min(count, size - offset))
+            while filled < wanted {
+                do {
+                    let got = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(filled),
+                                                  into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled ..< wanted]))
+                    if got == 0 { break }
+                    filled += got
+                } catch {
+                    throw .readFailed(offset: offset + UInt64(filled), (error as? Errno)?.description ?? "\(error)")
+                }
+            }
+        }
+        if filled < buffer.count {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]).initializeMemory(as: UInt8.self, repeating: 0)
+        }
+    }
+
+    /// Fills the first `byteCount` bytes (all, by default) of `array`'s storage from `offset`.
+    func read<Element: BitwiseCopyable>(into array: inout [Element], byteCount: Int? = nil, at offset: UInt64) throws(DeepCheckError) {
+        var failure: DeepCheckError?
+        array.withUnsafeMutableBytes { bytes in
+            do throws(DeepCheckError) {
+                try read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<(byteCount ?? bytes.count)]), at: offset)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// `count` bytes at `offset` (zeros past the end), for the parsers of the header and small tables.
+    func read(at offset: UInt64, count: Int) throws(ImageReadError) -> ByteReader {
+        var failure: DeepCheckError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { storage, initialized in
+            do throws(DeepCheckError) {
+                try read(into: UnsafeMutableRawBufferPointer(storage), at: offset)
+                initialized = storage.count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure {
+            if case .readBudgetExceeded = failure { throw .beyondReadLimit(offset: offset, count: count) }
+            throw .system(.ioError)
+        }
+        return ByteReader(bytes, baseOffset: offset)
+    }
+}
+
+extension Error {
+    /// An error's text without Foundation's localisation machinery.
+    var localizedDescriptionWithoutFoundation: String { (self as? Errno)?.description ?? "\(self)" }
+}
