@@ -100,6 +100,7 @@ struct ChainReportJSON: Sendable {
         if let value = layer.apparentSize { key("apparent-size"); number(value) }
         if let value = layer.backingFilename { key("backing-filename"); string(value) }
         if let value = layer.backingFilenameFormat { key("backing-filename-format"); string(value) }
+        if let value = layer.check { key("check"); write(value) }
         if let value = layer.clusterSize { key("cluster-size"); number(value) }
         key("conditions"); beginArray()
         for verdict in layer.conditions {
@@ -116,6 +117,60 @@ struct ChainReportJSON: Sendable {
         if let value = layer.probedFormat { key("probed-format"); string(value) }
         key("severity"); string(layer.severity.description)
         if let value = layer.virtualSize { key("virtual-size"); number(value) }
+        end(UInt8(ascii: "}"))
+    }
+
+    private mutating func write(_ check: ChainReport.Check) {
+        beginObject()
+        if let value = check.allocatedClusters { key("allocated-clusters"); number(value) }
+        if let value = check.bitmaps {
+            key("bitmaps"); beginArray()
+            for bitmap in value {
+                separator()
+                beginObject()
+                key("auto"); bool(bitmap.auto)
+                key("granularity"); number(bitmap.granularity)
+                key("in-use"); bool(bitmap.inUse)
+                key("name"); string(bitmap.name)
+                end(UInt8(ascii: "}"))
+            }
+            end(UInt8(ascii: "]"))
+        }
+        if let value = check.checkErrors { key("check-errors"); number(value) }
+        if let value = check.compressedClusters { key("compressed-clusters"); number(value) }
+        if let value = check.corruptions { key("corruptions"); number(value) }
+        if let value = check.error { key("error"); string(value) }
+        if let value = check.findings {
+            key("findings"); beginArray()
+            for finding in value {
+                separator()
+                beginObject()
+                key("kind"); string(finding.kind)
+                key("message"); string(finding.message)
+                end(UInt8(ascii: "}"))
+            }
+            end(UInt8(ascii: "]"))
+        }
+        if let value = check.findingsOmitted { key("findings-omitted"); number(value) }
+        if let value = check.fragmentedClusters { key("fragmented-clusters"); number(value) }
+        if let value = check.imageEndOffset { key("image-end-offset"); number(value) }
+        if let value = check.leaks { key("leaks"); number(value) }
+        if let value = check.snapshots {
+            key("snapshots"); beginArray()
+            for snapshot in value {
+                separator()
+                beginObject()
+                key("date-nsec"); number(snapshot.dateNsec)
+                key("date-sec"); number(snapshot.dateSec)
+                key("id"); string(snapshot.id)
+                key("name"); string(snapshot.name)
+                key("vm-clock-nsec"); number(snapshot.vmClockNsec)
+                key("vm-state-size"); number(snapshot.vmStateSize)
+                end(UInt8(ascii: "}"))
+            }
+            end(UInt8(ascii: "]"))
+        }
+        if let value = check.totalClusters { key("total-clusters"); number(value) }
         end(UInt8(ascii: "}"))
     }
 

@@ -17,8 +17,23 @@ enum ChainText {
             for condition in layer.conditions where condition.severity > .ok {
                 lines.append("\(indent)\(condition.severity): \(condition.code): \(condition.detail(layer: layer.path))")
             }
+            if let check = layer.deepCheck { lines += deepCheckLines(check, indent: indent) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The deep check's counts, then what is wrong where, one finding a line.
+    static func deepCheckLines(_ outcome: DeepCheckOutcome, indent: String) -> [String] {
+        guard case .checked(let result) = outcome else { return [] }
+        var lines = ["\(indent)deep check: \(result.corruptions) corruptions, \(result.leaks) leaks, \(result.checkErrors) check errors; "
+            + "\(result.allocatedClusters) of \(result.totalClusters) clusters allocated, image end \(bytes(result.imageEndOffset))"]
+        lines += result.findings.map { "\(indent)  \($0.kind.rawValue): \($0.message)" }
+        if result.findingsOmitted > 0 { lines.append("\(indent)  ... and \(result.findingsOmitted) more") }
+        lines += result.snapshots.map { "\(indent)snapshot \($0.id) '\($0.name)': \(bytes($0.vmStateSize)) of VM state" }
+        lines += result.bitmaps.map {
+            "\(indent)bitmap '\($0.name)': granularity \(bytes($0.granularity))\($0.inUse ? ", in use" : "")\($0.auto ? ", auto" : "")"
+        }
+        return lines
     }
 
     /// 10485760 -> "10 MiB"; binary units, one decimal where it matters.

@@ -28,6 +28,13 @@ public struct Inspect: ParsableCommand {
             An image whose inspection has not finished after --deadline seconds (a read that \
             hangs on storage that does not answer: a dead NFS server, a failed disk) is \
             reported as not answering, a warning, and the other images are still inspected.
+
+            --deep also checks every qcow2 layer's metadata as `qemu-img check` does (refcounts \
+            rebuilt from the L1/L2 tables, snapshots, bitmaps and refcount blocks, COPIED flags, \
+            offsets against the file's end), reading metadata only and never writing: \
+            corruptions are critical, leaked clusters a warning. Its counts carry qemu-img check's \
+            JSON field names, under "check" in each layer. The deadline is then per image too, \
+            \(Self.defaultDeepDeadline) s unless --deadline says otherwise.
             """)
 
     @Flag(help: """
@@ -47,11 +54,18 @@ public struct Inspect: ParsableCommand {
                                valueName: "format"))
     var format: String?
 
-    @Option(help: ArgumentHelp("Seconds one image (with its backing files) may take before it is reported as not answering (\(Seconds.rangeText); default \(Self.defaultDeadline)).",
+    @Flag(help: "Also check every qcow2 layer's metadata for corruptions and leaks, as qemu-img check does.")
+    var deep = false
+
+    @Option(help: ArgumentHelp("Seconds one image (with its backing files) may take before it is reported as not answering (\(Seconds.rangeText); default \(Self.defaultDeadline), or \(Self.defaultDeepDeadline) with --deep).",
                                valueName: "seconds"),
             transform: Seconds.transform)
-    var deadline: Seconds = Self.defaultDeadline
+    var deadline: Seconds?
     static let defaultDeadline: Seconds = 5
+    /// A deep check reads every table: minutes for a large image on slow storage.
+    static let defaultDeepDeadline: Seconds = 600
+
+    var effectiveDeadline: Seconds { deadline ?? (deep ? Self.defaultDeepDeadline : Self.defaultDeadline) }
 
     @Argument(help: ArgumentHelp("Disk images to inspect; '-' reads their paths from standard input, one per line.",
                                  valueName: "image"))
@@ -70,7 +84,9 @@ public struct Inspect: ParsableCommand {
         // Pretty JSON for people; scripts and files get compact JSON, which
         // is quicker to write and to parse (the fields are the same).
         let output: Output = json ? .json(pretty: isatty(STDOUT_FILENO) == 1) : .text
-        let (worst, unanswered) = Self.inspectAndWrite(paths, output: output, inspector: ChainInspector(maxDepth: maxDepth.value),
+        let deadline = effectiveDeadline
+        let (worst, unanswered) = Self.inspectAndWrite(paths, output: output,
+                                                       inspector: ChainInspector(maxDepth: maxDepth.value, deep: deep),
                                                        format: format, deadline: .seconds(deadline.value))
         if !unanswered.isEmpty {
             // Also on standard error, which a script reading the JSON still shows.

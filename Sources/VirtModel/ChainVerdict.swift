@@ -8,7 +8,8 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
     case ok = 1, unreadable, notRegularFile, malformedHeader, unknownIncompatibleFeatures, corrupt,
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
-         invalidBackingName, loop, tooDeep, notInspected, notAnswering
+         invalidBackingName, loop, tooDeep, notInspected, notAnswering,
+         metadataCorruptions, leakedClusters, deepCheckFailed
 
     public init(_ condition: LayerCondition) {
         self = switch condition {
@@ -30,6 +31,9 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .invalidBackingName: .invalidBackingName
         case .loop: .loop
         case .tooDeep: .tooDeep
+        case .metadataCorruptions: .metadataCorruptions
+        case .leakedClusters: .leakedClusters
+        case .deepCheckFailed: .deepCheckFailed
         }
     }
 }

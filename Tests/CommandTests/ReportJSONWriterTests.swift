@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ImageInspector
+@testable import ImageInspector
 import TestSupport
 @testable import Commands
 
@@ -38,6 +38,33 @@ struct ReportJSONWriterTests {
         try expectSameAsJSONEncoder(names.map { inspected(fixtures, $0).report })
         try expectSameAsJSONEncoder([inspected(fixtures, "top.qcow2").report])
         try expectSameAsJSONEncoder([])
+    }
+
+    /// Deep checks: counts, findings, snapshots and bitmaps, and a check that failed.
+    @Test func deepChecksAreWrittenLikeJSONEncoder() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "snapped.qcow2", "16M")
+        try fixtures.qemuImg("snapshot", "-c", "before", "snapped.qcow2")
+        try fixtures.qemuImg("bitmap", "--add", "snapped.qcow2", "backup")
+        try fixtures.qemuImg("create", "-f", "qcow2", "leaky.qcow2", "16M")
+        // A free cluster past the end marked used in the refcount block: a leak.
+        try fixtures.qemuImg("resize", "--preallocation=off", "leaky.qcow2", "32M")
+        let deep = ChainInspector(deep: true)
+        let snapped = deep.inspect(path: fixtures.path("snapped.qcow2"))
+        guard case .checked(let result) = snapped.layers.first?.deepCheck else {
+            Issue.record("no deep check: \(String(describing: snapped.layers.first?.deepCheck))")
+            return
+        }
+        #expect(result.snapshots.map(\.name) == ["before"] && result.bitmaps.map(\.name) == ["backup"])
+        var failed = deep.inspect(path: fixtures.path("leaky.qcow2"))
+        failed.layers[0].deepCheck = .failed("read failed at offset 0: test")
+        var findings = snapped
+        if case .checked(var withFindings) = findings.layers[0].deepCheck {
+            withFindings.record(.corruption, "cluster 5: refcount 0, referenced 1")
+            withFindings.record(.leak, "cluster 6: refcount 1, referenced 0 (leaked)")
+            findings.layers[0].deepCheck = .checked(withFindings)
+        }
+        try expectSameAsJSONEncoder([snapped.report, failed.report, findings.report])
     }
 
     /// Backing names are tenant data: quotes, backslashes, control characters,

@@ -9,17 +9,20 @@ public struct ChainInspector: Sendable {
     public var maxDepth: Int
     /// Reuses readings of unchanged files across calls; nil reads every time.
     public var cache: InspectionCache?
+    /// Also runs the deep check (``QCow2DeepCheck``) on every qcow2 layer served as qcow2.
+    public var deep: Bool
 
-    public init(maxDepth: Int = InspectionLimits.defaultMaxDepth, cache: InspectionCache? = nil) {
+    public init(maxDepth: Int = InspectionLimits.defaultMaxDepth, cache: InspectionCache? = nil, deep: Bool = false) {
         self.maxDepth = max(1, maxDepth)
         self.cache = cache
+        self.deep = deep
     }
 
     /// Inspects the chain starting at `path`. `format`, when given, is the
     /// format the caller will open the top image as (libvirt's `<driver type>`),
     /// checked against the probed one like a recorded backing format.
     public func inspect(path: String, format: String? = nil) -> BackingChain {
-        var walk = Walk(maxDepth: maxDepth, cache: cache)
+        var walk = Walk(maxDepth: maxDepth, cache: cache, deep: deep)
         var next: Step? = Step(reference: .localPath(path), name: path, declaredFormat: format)
         while let step = next {
             next = walk.visit(step)
@@ -44,11 +47,13 @@ public struct ChainInspector: Sendable {
     struct Walk {
         let maxDepth: Int
         let cache: InspectionCache?
+        let deep: Bool
         var layers: [ImageLayer] = []
 
-        init(maxDepth: Int, cache: InspectionCache?) {
+        init(maxDepth: Int, cache: InspectionCache?, deep: Bool) {
             self.maxDepth = maxDepth
             self.cache = cache
+            self.deep = deep
             // Room for a typical chain up front (growing 1, 2, 4 copies every layer again),
             // and no more: chains are kept for the life of the snapshot.
             layers.reserveCapacity(min(maxDepth, 4))
@@ -173,6 +178,7 @@ public struct ChainInspector: Sendable {
                 layer.conditions.append(Self.externalDataFile(header, imagePath: path))
             }
             guard served == probed else { return nil }
+            if deep, probed == .qcow2 { Self.deepCheck(path: path, layer: &layer) }
             layer.backingName = inspection.backingName
             layer.backingFormat = inspection.backingFormat
             layer.backing = BackingNameClassifier.classify(inspection.backingName, imagePath: path)

@@ -57,6 +57,8 @@ public struct ImageLayer: Sendable, Hashable {
     public var identity: FileIdentity?
     /// Never empty: ``LayerCondition/ok`` alone when nothing was found.
     public var conditions: [LayerCondition]
+    /// What the deep check found, when one ran (`inspect --deep`).
+    public var deepCheck: DeepCheckOutcome?
 
     /// The worst severity among the conditions.
     public var severity: Severity { conditions.lazy.map(\.severity).max() ?? .ok }
@@ -69,4 +71,11 @@ public struct ImageLayer: Sendable, Hashable {
         details = .none
         conditions = []
     }
+}
+
+/// A deep check's outcome for one layer. Indirect: most layers carry none, and
+/// a result with its findings is hundreds of bytes.
+public indirect enum DeepCheckOutcome: Sendable, Hashable {
+    case checked(QCow2CheckResult)
+    case failed(String)
 }

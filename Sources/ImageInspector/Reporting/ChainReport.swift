@@ -29,11 +29,13 @@ public struct ChainReport: Sendable, Hashable, Codable {
         public var fullBackingFilename: String?
         public var backingFilenameFormat: String?
         public var formatSpecific: FormatSpecific?
+        /// The deep check of this layer (`inspect --deep`).
+        public var check: Check?
         public var severity: Severity
         public var conditions: [Verdict]
 
         enum CodingKeys: String, CodingKey {
-            case filename, format, severity, conditions
+            case filename, format, severity, conditions, check
             case probedFormat = "probed-format"
             case declaredFormat = "declared-format"
             case virtualSize = "virtual-size"
@@ -122,6 +124,7 @@ extension ChainReport.Layer {
         fullBackingFilename = layer.backingName?.hasPrefix("json:") == true ? layer.backingName : layer.backing.fullName
         backingFilenameFormat = layer.backingFormat
         formatSpecific = ChainReport.FormatSpecific(layer.details)
+        check = layer.deepCheck.map(ChainReport.Check.init)
         severity = layer.severity
         conditions = layer.conditions.map {
             ChainReport.Verdict(condition: $0.code, severity: $0.severity,

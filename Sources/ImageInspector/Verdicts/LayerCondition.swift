@@ -72,13 +72,24 @@ public enum LayerCondition: Sendable, Hashable {
     /// Critical: libvirt refuses deep chains ("too deeply nested") and this
     /// much depth means a runaway snapshot job or a crafted chain.
     case tooDeep(limit: Int)
+    /// The deep check (``QCow2DeepCheck``) found clusters referenced beyond
+    /// their refcount, misplaced tables or wrong COPIED flags. Critical: the
+    /// next write to the image may destroy data (`qemu-img check -r all` while
+    /// no VM uses it).
+    case metadataCorruptions(count: Int, first: String)
+    /// The deep check found clusters counted as used that nothing references.
+    /// A warning: wasted space, no data at risk (`qemu-img check -r leaks`).
+    case leakedClusters(count: Int)
+    /// The deep check could not finish (unreadable tables, or more metadata
+    /// than it reads for a file of this size). A warning: nothing is known bad.
+    case deepCheckFailed(reason: String)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
         switch self {
         case .ok: .ok
         case .encrypted, .networkBacking: .info
-        case .dirty, .backingFormatIsProtocol: .warning
+        case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed: .warning
         case .externalDataFile(let path, let exists):
             exists ? .info : (path == nil ? .warning : .critical)
         case .backingFormatNotRecorded(_, let refused): refused ? .critical : .warning
@@ -86,7 +97,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .formatMismatch(let recorded, _):
             BackingFormatName(recorded).servedFormat?.isRaw == true ? .warning : .critical
         case .unreadable, .notRegularFile, .malformedHeader, .unknownIncompatibleFeatures, .corrupt,
-             .missingBackingFile, .invalidBackingName, .loop, .tooDeep: .critical
+             .missingBackingFile, .invalidBackingName, .loop, .tooDeep, .metadataCorruptions: .critical
         }
     }
 
@@ -111,6 +122,9 @@ public enum LayerCondition: Sendable, Hashable {
         case .invalidBackingName: "invalid-backing-name"
         case .loop: "loop"
         case .tooDeep: "too-deep"
+        case .metadataCorruptions: "metadata-corruptions"
+        case .leakedClusters: "leaked-clusters"
+        case .deepCheckFailed: "deep-check-failed"
         }
     }
 
@@ -155,6 +169,11 @@ public enum LayerCondition: Sendable, Hashable {
         case .invalidBackingName(let reason): "\(layer): invalid backing name: \(reason)"
         case .loop(let first): "\(layer): backing chain loops back to layer \(first)"
         case .tooDeep(let limit): "\(layer): backing chain deeper than \(limit) layers; not followed further"
+        case .metadataCorruptions(let count, let first):
+            "\(layer): \(count) metadata corruption\(count == 1 ? "" : "s") (\(first)); run qemu-img check -r all on it while no VM uses it"
+        case .leakedClusters(let count):
+            "\(layer): \(count) leaked cluster\(count == 1 ? "" : "s") (used, referenced by nothing); qemu-img check -r leaks frees them"
+        case .deepCheckFailed(let reason): "\(layer): deep check did not finish: \(reason)"
         }
     }
 }
