@@ -90,7 +90,7 @@ let package = Package(
         // Real snmpd, real agent process, real libvirt test driver; compared with virsh.
         .testTarget(name: "EndToEndTests", dependencies: ["MIB", "VirtModel", "TestSupport"]),
 
-        // libFuzzer target over header parsing and chain walking (scripts/fuzz); a
+        // libFuzzer target over header parsing, chain walking and the deep check (scripts/fuzz); a
         // plain build makes it a replayer of saved inputs.
         .executableTarget(name: "InspectorFuzz", dependencies: ["ImageInspector"], path: "Fuzz/InspectorFuzz"),
         // Layers per second, cold and warm cache, against bare stat (scripts/bench-inspect).

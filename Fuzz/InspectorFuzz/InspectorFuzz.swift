@@ -9,7 +9,8 @@ import ImageInspector
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let parts = FuzzInput.split(UnsafeBufferPointer(start: data, count: size))
     let top = Workspace.shared.write(parts)
-    let chain = ChainInspector(maxDepth: 8).inspect(path: top)
+    // Deep: every qcow2 layer's tables are read and cross-checked as well.
+    let chain = ChainInspector(maxDepth: 8, deep: true).inspect(path: top)
     // The JSON report walks every layer's details and verdicts: encode it too.
     _ = try? JSONEncoder().encode(chain.report)
     return 0

@@ -62,6 +62,7 @@ extension CheckRun {
                 run.result.record(.corruption, "L1 entry \(index): L2 table at \(hex(table)) has refcount \(refcount) "
                     + (refcount == 1 ? "but no COPIED flag" : "and the COPIED flag"))
             }
+            guard table < run.file.size else { return }   // zeros: no data entries
             try run.readCluster(at: table)
             let stride = run.extendedL2 ? 16 : 8
             for position in 0 ..< run.l2Entries {

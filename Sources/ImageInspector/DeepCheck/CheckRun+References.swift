@@ -26,7 +26,7 @@ extension CheckRun {
             try countL1(at: snapshot.l1TableOffset, entries: snapshot.l1Size, active: false)
         }
         try reference(header.snapshotsOffset, size: snapshotTable.size)
-        try reference(header.refcountTableOffset, size: UInt64(onDisk.table.count) * 8)
+        try reference(header.refcountTableOffset, size: refcountTableEntries * 8)
         if let crypto = header.extensions.encryptionHeader {
             try reference(crypto.offset, size: crypto.length)
         }
@@ -60,6 +60,8 @@ extension CheckRun {
         var chunk = [UInt64](repeating: 0, count: min(Int(entries), chunkEntries))
         var start = 0
         while start < Int(entries) {
+            // The rest of the table lies past the end of the file: zeros, no entries.
+            if offset + UInt64(start) * 8 >= file.size { break }
             let count = min(chunkEntries, Int(entries) - start)
             try file.read(into: &chunk, byteCount: count * 8, at: offset + UInt64(start) * 8)
             for position in 0 ..< count {
@@ -72,6 +74,8 @@ extension CheckRun {
 
     /// One L2 table: the clusters its entries reference, and the checks on them.
     mutating func countL2(at offset: UInt64, active: Bool) throws(DeepCheckError) {
+        // A table wholly past the end of the file reads as zeros: nothing allocated.
+        guard offset < file.size else { return }
         try readCluster(at: offset)
         let stride = extendedL2 ? 16 : 8
         var nextContiguous: UInt64 = 0

@@ -13,6 +13,8 @@ struct CheckRun {
     let externalData: Bool
     let l2Entries: Int
     let snapshotTable: QCow2SnapshotTable
+    /// Entries the header gives the refcount table (its size in the file).
+    let refcountTableEntries: UInt64
     var computed: ComputedRefcounts
     var onDisk: OnDiskRefcounts
     var result = QCow2CheckResult()
@@ -46,8 +48,10 @@ struct CheckRun {
         computed = ComputedRefcounts(fileClusters: Int(fileClusters), refcountBits: header.refcountBits)
         cluster = [UInt8](repeating: 0, count: Int(clusterSize))
 
-        let tableEntries = Int(UInt64(header.refcountTableClusters) * clusterSize / 8)
-        var table = [UInt64](repeating: 0, count: tableEntries)
+        // Entries past the end of the file read as zero (no block): only those within it are kept.
+        refcountTableEntries = UInt64(header.refcountTableClusters) * clusterSize / 8
+        let inFile = header.refcountTableOffset < file.size ? (file.size - header.refcountTableOffset + 7) / 8 : 0
+        var table = [UInt64](repeating: 0, count: Int(min(refcountTableEntries, inFile)))
         try file.read(into: &table, at: header.refcountTableOffset)
         for index in table.indices { table[index] = UInt64(bigEndian: table[index]) }
         onDisk = OnDiskRefcounts(file: file, header: header, table: table)

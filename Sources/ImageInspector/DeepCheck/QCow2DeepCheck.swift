@@ -33,11 +33,12 @@ public enum QCow2DeepCheck {
         return run.result
     }
 
-    /// Metadata bytes a check may read: sixteen times the file plus 256 MiB. A
-    /// healthy image's tables are a small part of it, read at most twice (and
-    /// once more per snapshot sharing them).
+    /// Metadata bytes a check may read: sixteen times the file plus 64 MiB. A
+    /// healthy image's tables are a small part of the file, read at most twice
+    /// (and once more per snapshot sharing them); tables past the end of the
+    /// file are zeros and not read at all.
     public static func readBudget(fileSize: UInt64) -> UInt64 {
-        fileSize.multipliedReportingOverflow(by: 16).partialValue.addingReportingOverflow(256 << 20).partialValue
+        fileSize.multipliedReportingOverflow(by: 16).partialValue.addingReportingOverflow(64 << 20).partialValue
     }
 
     /// The most clusters checked: 2^31 - 1 as qemu counts, and at most 2^27
