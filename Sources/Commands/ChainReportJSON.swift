@@ -155,6 +155,7 @@ struct ChainReportJSON: Sendable {
         if let value = check.fragmentedClusters { key("fragmented-clusters"); number(value) }
         if let value = check.imageEndOffset { key("image-end-offset"); number(value) }
         if let value = check.leaks { key("leaks"); number(value) }
+        if let value = check.openByQEMU { key("open-by-qemu"); bool(value) }
         if let value = check.snapshots {
             key("snapshots"); beginArray()
             for snapshot in value {

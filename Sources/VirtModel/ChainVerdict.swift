@@ -9,7 +9,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
          invalidBackingName, loop, tooDeep, notInspected, notAnswering,
-         metadataCorruptions, leakedClusters, deepCheckFailed
+         metadataCorruptions, leakedClusters, deepCheckFailed, bitmapNotSavedCleanly
 
     public init(_ condition: LayerCondition) {
         self = switch condition {
@@ -34,6 +34,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .metadataCorruptions: .metadataCorruptions
         case .leakedClusters: .leakedClusters
         case .deepCheckFailed: .deepCheckFailed
+        case .bitmapNotSavedCleanly: .bitmapNotSavedCleanly
         }
     }
 }

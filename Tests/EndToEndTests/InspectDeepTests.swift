@@ -68,4 +68,34 @@ import Testing
         let shallow = try Command.run(agent, ["inspect", leaky])
         #expect(shallow.status == 0, "without --deep only headers are read: \(shallow.stdout)")
     }
+
+    /// A bitmap left in use by a QEMU killed while it had the image open (as
+    /// after a crash) is a warning; in use while a QEMU has the image open is
+    /// normal and not reported.
+    @Test func aBitmapLeftInUseByAKilledQEMUIsAWarning() throws {
+        let scratch = try ScratchFolder()
+        let image = scratch.file("backed-up.qcow2").path
+        _ = try qemuImg(["create", "-q", "-f", "qcow2", image, "64M"])
+        _ = try qemuImg(["bitmap", "--add", image, "incremental"])
+        let agent = try TestWorld.agentBinary()
+        let clean = try Command.run(agent, ["inspect", "--deep", "--json", image])
+        #expect(clean.status == 0 && clean.stdout.contains(#""in-use":false"#), "\(clean.stdout)\(clean.stderr)")
+
+        // qemu-io opens the image read-write: QEMU marks the bitmap in use and locks the file.
+        let qemu = try ChildProcess("qemu-io", "/usr/bin/qemu-io", ["-c", "sleep 20000", image], log: scratch.file("qemu-io.log"))
+        defer { _ = qemu.stop(signal: SIGKILL) }
+        let inUse = try eventually(timeout: .seconds(10)) {
+            let run = try Command.run(agent, ["inspect", "--deep", "--json", image])
+            return run.stdout.contains(#""in-use":true"#) && run.stdout.contains(#""open-by-qemu":true"#)
+        }
+        #expect(inUse, "QEMU marked the bitmap in use and holds the image: \(qemu.output)")
+        let running = try Command.run(agent, ["inspect", "--deep", image])
+        #expect(running.status == 0 && !running.stdout.contains("bitmap-not-saved-cleanly"), "in use while open is normal: \(running.stdout)")
+
+        // Killed: the flag stays on disk and nobody holds the image.
+        _ = qemu.stop(signal: SIGKILL)
+        let crashed = try Command.run(agent, ["inspect", "--deep", image])
+        #expect(crashed.status == 1, "\(crashed.stdout)\(crashed.stderr)")
+        #expect(crashed.stdout.contains("bitmap-not-saved-cleanly") && crashed.stdout.contains("'incremental'"), "\(crashed.stdout)")
+    }
 }

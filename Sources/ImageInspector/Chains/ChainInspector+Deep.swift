@@ -9,6 +9,9 @@ extension ChainInspector.Walk {
                 layer.conditions.append(.metadataCorruptions(count: result.corruptions, first: first))
             }
             if result.leaks > 0 { layer.conditions.append(.leakedClusters(count: result.leaks)) }
+            for bitmap in result.bitmapsNotSavedCleanly {
+                layer.conditions.append(.bitmapNotSavedCleanly(name: bitmap.name))
+            }
             if result.checkErrors > 0 {
                 let first = result.findings.first { $0.kind == .checkError }?.message ?? "check errors"
                 layer.conditions.append(.deepCheckFailed(reason: "\(result.checkErrors) check errors (\(first))"))

@@ -27,6 +27,14 @@ public struct QCow2CheckResult: Sendable, Hashable {
     /// Internal snapshots and persistent bitmaps, as the tables describe them.
     public var snapshots: [QCow2Snapshot] = []
     public var bitmaps: [QCow2Bitmap] = []
+    /// A QEMU had the image open during the check (it holds its locks): bitmaps
+    /// in use are then being tracked, and the counts may move under the check,
+    /// as with `qemu-img check -U`.
+    public var openByQEMU = false
+
+    /// Bitmaps flagged in use in an image no QEMU has open: not saved cleanly
+    /// (a host or QEMU crash), so backups built on them are wrong.
+    public var bitmapsNotSavedCleanly: [QCow2Bitmap] { openByQEMU ? [] : bitmaps.filter(\.inUse) }
 
     public static let findingLimit = 50
 

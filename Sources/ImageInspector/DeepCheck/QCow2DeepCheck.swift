@@ -28,6 +28,7 @@ public enum QCow2DeepCheck {
             throw .readFailed(offset: 0, "header")
         }
         var run = try CheckRun(file: file, header: header)
+        run.result.openByQEMU = file.isLockedByQEMU
         try run.run()
         run.result.bytesRead = file.bytesRead
         return run.result

@@ -14,6 +14,7 @@ extension ChainReport {
         public var compressedClusters: UInt64?
         public var findings: [Finding]?
         public var findingsOmitted: Int?
+        public var openByQEMU: Bool?
         public var snapshots: [Snapshot]?
         public var bitmaps: [Bitmap]?
 
@@ -26,6 +27,7 @@ extension ChainReport {
             case fragmentedClusters = "fragmented-clusters"
             case compressedClusters = "compressed-clusters"
             case findingsOmitted = "findings-omitted"
+            case openByQEMU = "open-by-qemu"
         }
     }
 
@@ -80,6 +82,7 @@ extension ChainReport.Check {
             compressedClusters = result.compressedClusters
             findings = result.findings.map { ChainReport.Finding(kind: $0.kind.rawValue, message: $0.message) }
             findingsOmitted = result.findingsOmitted
+            openByQEMU = result.openByQEMU
             snapshots = result.snapshots.map {
                 ChainReport.Snapshot(id: $0.id, name: $0.name, dateSec: $0.dateSeconds, dateNsec: $0.dateNanoseconds,
                                      vmClockNsec: $0.vmClockNanoseconds, vmStateSize: $0.vmStateSize)

@@ -83,13 +83,17 @@ public enum LayerCondition: Sendable, Hashable {
     /// The deep check could not finish (unreadable tables, or more metadata
     /// than it reads for a file of this size). A warning: nothing is known bad.
     case deepCheckFailed(reason: String)
+    /// A persistent dirty bitmap is flagged in use though no QEMU has the image
+    /// open: it was not saved cleanly (a host or QEMU crash), and incremental
+    /// backups built on it miss changes. A warning naming the bitmap.
+    case bitmapNotSavedCleanly(name: String)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
         switch self {
         case .ok: .ok
         case .encrypted, .networkBacking: .info
-        case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed: .warning
+        case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly: .warning
         case .externalDataFile(let path, let exists):
             exists ? .info : (path == nil ? .warning : .critical)
         case .backingFormatNotRecorded(_, let refused): refused ? .critical : .warning
@@ -125,6 +129,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .metadataCorruptions: "metadata-corruptions"
         case .leakedClusters: "leaked-clusters"
         case .deepCheckFailed: "deep-check-failed"
+        case .bitmapNotSavedCleanly: "bitmap-not-saved-cleanly"
         }
     }
 
@@ -174,6 +179,8 @@ public enum LayerCondition: Sendable, Hashable {
         case .leakedClusters(let count):
             "\(layer): \(count) leaked cluster\(count == 1 ? "" : "s") (used, referenced by nothing); qemu-img check -r leaks frees them"
         case .deepCheckFailed(let reason): "\(layer): deep check did not finish: \(reason)"
+        case .bitmapNotSavedCleanly(let name):
+            "\(layer): bitmap '\(name)' is in use but no QEMU has the image open: not saved cleanly, incremental backups from it miss changes; start a full backup and re-create the bitmap"
         }
     }
 }
