@@ -9,7 +9,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
          invalidBackingName, loop, tooDeep, notInspected, notAnswering,
-         metadataCorruptions, leakedClusters, deepCheckFailed, bitmapNotSavedCleanly
+         metadataCorruptions, leakedClusters, deepCheckFailed, bitmapNotSavedCleanly, resolvedAgainstWorkingDirectory
 
     public init(_ condition: LayerCondition) {
         self = switch condition {
@@ -35,6 +35,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .leakedClusters: .leakedClusters
         case .deepCheckFailed: .deepCheckFailed
         case .bitmapNotSavedCleanly: .bitmapNotSavedCleanly
+        case .resolvedAgainstWorkingDirectory: .resolvedAgainstWorkingDirectory
         }
     }
 }

@@ -47,8 +47,11 @@ struct BackingReferenceTests {
         #expect(classify(name) == .network(description: name, protocol: proto))
     }
 
-    @Test func fileProtocolPrefixIsALocalPath() {
-        #expect(classify("file:base.raw") == .localPath("/images/base.raw"))
+    /// qemu joins only plain names to the image's folder: a relative `file:`
+    /// name is opened against its working directory (/ under libvirt).
+    @Test func fileProtocolPrefixIsALocalPathOpenedAsQemuOpensIt() {
+        #expect(classify("file:base.raw") == .relativeToWorkingDirectory(
+            description: "file:base.raw", opened: "/base.raw", besideImage: "/images/base.raw"))
         #expect(classify("file:/abs/base.raw") == .localPath("/abs/base.raw"))
     }
 
@@ -68,8 +71,9 @@ struct BackingReferenceTests {
 
     @Test func jsonWithFileDriverIsFollowedLocally() {
         #expect(classify(#"json:{"driver":"file","filename":"/srv/base.raw"}"#) == .localPath("/srv/base.raw"))
-        #expect(classify(#"json:{"driver":"qcow2","file":{"driver":"file","filename":"base.qcow2"}}"#)
-            == .localPath("/images/base.qcow2"))
+        let relative = #"json:{"driver":"qcow2","file":{"driver":"file","filename":"base.qcow2"}}"#
+        #expect(classify(relative) == .relativeToWorkingDirectory(
+            description: relative, opened: "/base.qcow2", besideImage: "/images/base.qcow2"))
         #expect(classify(#"json:{"file.driver":"file","file.filename":"/srv/b.img","driver":"raw"}"#)
             == .localPath("/srv/b.img"))
         #expect(classify(#"json:{"driver":"host_device","filename":"/dev/vg/lv"}"#) == .localPath("/dev/vg/lv"))

@@ -24,7 +24,7 @@ enum BackingJSONSpec {
             let nodeDriver = node["driver"]?.string
             if nodeDriver.map(BackingNameClassifier.localProtocols.contains) ?? false,
                let filename = node["filename"]?.string {
-                return .localPath(BackingNameClassifier.resolve(filename, against: imagePath))
+                return BackingNameClassifier.opened(filename, as: name, imagePath: imagePath)
             }
             if case .object(let child)? = node["file"] {
                 node = child
@@ -32,7 +32,11 @@ enum BackingJSONSpec {
             }
             // A bare {"filename": ...} without a file node is what qemu opens as a file too.
             if nodeDriver == nil, let filename = node["filename"]?.string {
-                return BackingNameClassifier.classify(filename, imagePath: imagePath)
+                // A protocol name inside is classified as such; a file name is opened, not joined.
+                if BackingNameClassifier.protocolPrefix(of: filename) != nil || filename.utf8.starts(with: "json:".utf8) {
+                    return BackingNameClassifier.classify(filename, imagePath: imagePath)
+                }
+                return BackingNameClassifier.opened(filename, as: name, imagePath: imagePath)
             }
             return .json(description: name, driver: driver, protocol: nodeDriver ?? driver ?? "unknown")
         }

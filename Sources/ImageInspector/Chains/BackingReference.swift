@@ -17,10 +17,22 @@ public enum BackingReference: Sendable, Hashable, Codable {
     /// A name qemu could not open: a `json:` that does not parse, an unknown
     /// `protocol:` prefix.
     case invalid(description: String, reason: String)
+    /// A relative file name qemu opens against its own working directory, not
+    /// the naming image's folder: one after a `file:` prefix or inside a
+    /// `json:` specification (qemu joins only plain names to the image's
+    /// folder). libvirt starts QEMU in `/`, so that is where `opened` is;
+    /// `besideImage` is the file a person reading the name would expect.
+    case relativeToWorkingDirectory(description: String, opened: String, besideImage: String)
 
     /// The local path to follow, if the chain continues on this machine.
     public var localPath: String? {
         if case .localPath(let path) = self { return path }
+        return nil
+    }
+
+    /// The file qemu opens for a name it does not join to the image's folder.
+    public var openedPath: String? {
+        if case .relativeToWorkingDirectory(_, let opened, _) = self { return opened }
         return nil
     }
 
@@ -29,7 +41,8 @@ public enum BackingReference: Sendable, Hashable, Codable {
         switch self {
         case .none: nil
         case .localPath(let path): path
-        case .network(let description, _), .json(let description, _, _), .invalid(let description, _): description
+        case .network(let description, _), .json(let description, _, _), .invalid(let description, _),
+             .relativeToWorkingDirectory(let description, _, _): description
         }
     }
 }
@@ -66,7 +79,7 @@ public enum BackingNameClassifier {
             if localProtocols.contains(lowered) {
                 let rest = String(Substring(name.utf8[name.utf8.index(after: scheme.endIndex)...]))
                 return rest.isEmpty ? .invalid(description: name, reason: "empty \(lowered): path")
-                    : .localPath(resolve(rest, against: imagePath))
+                    : opened(rest, as: name, imagePath: imagePath)
             }
             if networkProtocols.contains(lowered) {
                 return .network(description: name, protocol: lowered)
@@ -76,6 +89,18 @@ public enum BackingNameClassifier {
         }
         return .localPath(resolve(name, against: imagePath))
     }
+
+    /// Where qemu opens a file name it does not join to the image's folder (a
+    /// `file:` name, a `json:` filename): absolute names as they are, relative
+    /// ones against QEMU's working directory.
+    static func opened(_ filename: String, as description: String, imagePath: String) -> BackingReference {
+        if filename.utf8.first == slash { return .localPath(filename) }
+        return .relativeToWorkingDirectory(description: description, opened: qemuWorkingDirectory + filename,
+                                           besideImage: resolve(filename, against: imagePath))
+    }
+
+    /// The working directory libvirt starts QEMU in, with its final slash.
+    public static let qemuWorkingDirectory = "/"
 
     /// The text before the first ':' if no '/' comes before it: qemu's rule for
     /// "this name has a protocol" (so `./a:b` and `/x/a:b` are files).

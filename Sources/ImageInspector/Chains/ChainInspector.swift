@@ -72,7 +72,7 @@ public struct ChainInspector: Sendable {
         /// Adds the layer `step` reaches; returns the step to its backing file, if it is followed.
         mutating func visit(_ step: Step) -> Step? {
             let index = layers.count
-            var layer = ImageLayer(index: index, path: step.reference.fullName ?? step.name)
+            var layer = ImageLayer(index: index, path: step.reference.openedPath ?? step.reference.fullName ?? step.name)
             layer.declaredFormat = step.declaredFormat
             defer {
                 if layer.conditions.isEmpty { layer.conditions = Self.okOnly }
@@ -94,6 +94,11 @@ public struct ChainInspector: Sendable {
                 return nil
             case .localPath(let path):
                 return visitLocal(path: path, step: step, layer: &layer)
+            case .relativeToWorkingDirectory(let description, let opened, let beside):
+                let next = visitLocal(path: opened, step: step, layer: &layer)
+                if layer.conditions == Self.okOnly { layer.conditions = [] }
+                layer.conditions.append(.resolvedAgainstWorkingDirectory(name: description, opened: opened, besideImage: beside))
+                return next
             }
         }
 

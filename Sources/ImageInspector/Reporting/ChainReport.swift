@@ -120,8 +120,9 @@ extension ChainReport.Layer {
         clusterSize = layer.clusterSize
         dirtyFlag = layer.probedFormat == nil ? nil : layer.isDirty
         backingFilename = layer.backingName
-        // qemu-img repeats a json: name as is; other names resolved.
-        fullBackingFilename = layer.backingName?.hasPrefix("json:") == true ? layer.backingName : layer.backing.fullName
+        // qemu-img repeats a json: or protocol: name as is; plain names joined to the image's folder.
+        let asRecorded = layer.backingName.map { $0.hasPrefix("json:") || BackingNameClassifier.protocolPrefix(of: $0) != nil } ?? false
+        fullBackingFilename = asRecorded ? layer.backingName : layer.backing.fullName
         backingFilenameFormat = layer.backingFormat
         formatSpecific = ChainReport.FormatSpecific(layer.details)
         check = layer.deepCheck.map(ChainReport.Check.init)

@@ -87,13 +87,20 @@ public enum LayerCondition: Sendable, Hashable {
     /// open: it was not saved cleanly (a host or QEMU crash), and incremental
     /// backups built on it miss changes. A warning naming the bitmap.
     case bitmapNotSavedCleanly(name: String)
+    /// The backing name is a relative file name qemu opens against its working
+    /// directory (after `file:`, or inside `json:`), not beside the image that
+    /// names it: under libvirt, QEMU runs in `/`. A warning: qemu opens a file
+    /// other than the one a person reading the name expects (and when none is
+    /// there, the layer is also a missing backing file: critical).
+    case resolvedAgainstWorkingDirectory(name: String, opened: String, besideImage: String)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
         switch self {
         case .ok: .ok
         case .encrypted, .networkBacking: .info
-        case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly: .warning
+        case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly,
+             .resolvedAgainstWorkingDirectory: .warning
         case .externalDataFile(let path, let exists):
             exists ? .info : (path == nil ? .warning : .critical)
         case .backingFormatNotRecorded(_, let refused): refused ? .critical : .warning
@@ -130,6 +137,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .leakedClusters: "leaked-clusters"
         case .deepCheckFailed: "deep-check-failed"
         case .bitmapNotSavedCleanly: "bitmap-not-saved-cleanly"
+        case .resolvedAgainstWorkingDirectory: "resolved-against-working-directory"
         }
     }
 
@@ -179,6 +187,8 @@ public enum LayerCondition: Sendable, Hashable {
         case .leakedClusters(let count):
             "\(layer): \(count) leaked cluster\(count == 1 ? "" : "s") (used, referenced by nothing); qemu-img check -r leaks frees them"
         case .deepCheckFailed(let reason): "\(layer): deep check did not finish: \(reason)"
+        case .resolvedAgainstWorkingDirectory(let name, let opened, let beside):
+            "\(layer): qemu opens the backing name '\(name)' against its working directory (/ under libvirt): \(opened), not \(beside) beside the image; record it as a plain or absolute name (qemu-img rebase -u)"
         case .bitmapNotSavedCleanly(let name):
             "\(layer): bitmap '\(name)' is in use but no QEMU has the image open: not saved cleanly, incremental backups from it miss changes; start a full backup and re-create the bitmap"
         }
