@@ -183,7 +183,11 @@ public struct ChainInspector: Sendable {
                 layer.conditions.append(Self.externalDataFile(header, imagePath: path))
             }
             guard served == probed else { return nil }
-            if deep, probed == .qcow2 { Self.deepCheck(path: path, layer: &layer) }
+            if deep, probed == .qcow2 {
+                Self.deepCheck(path: path, layer: &layer)
+            } else if !inspection.bitmapsInUse.isEmpty, !QEMULocks.areHeld(on: filePath) {
+                layer.conditions += inspection.bitmapsInUse.map { .bitmapNotSavedCleanly(name: $0) }
+            }
             layer.backingName = inspection.backingName
             layer.backingFormat = inspection.backingFormat
             layer.backing = BackingNameClassifier.classify(inspection.backingName, imagePath: path)

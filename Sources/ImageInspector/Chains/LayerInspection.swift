@@ -15,6 +15,14 @@ struct LayerInspection: Sendable, Hashable {
     var conditions: [LayerCondition] = []
     /// Bytes read from the file to produce this (0 when not opened).
     var bytesRead = 0
+    /// Persistent bitmaps flagged in use: normal while a QEMU has the image
+    /// open, a bitmap not saved cleanly otherwise (decided per walk: whether a
+    /// QEMU holds the file changes without the file changing).
+    var bitmapsInUse: [String] = []
+
+    /// The largest bitmap directory read with the header (qemu-img writes
+    /// about 40 bytes a bitmap); a larger one is left to `inspect --deep`.
+    static let maxBitmapDirectoryRead: UInt64 = 8192
 
     /// Opens and reads the file at `path`, which `identity` (from `stat`) says
     /// is a regular file or block device. Failures become conditions.
@@ -78,6 +86,11 @@ struct LayerInspection: Sendable, Hashable {
             clusterSize = header.clusterSize
             backingName = header.backingFileName
             backingFormat = header.extensions.backingFormat
+            if let bitmaps = header.extensions.bitmaps, bitmaps.count > 0, bitmaps.directorySize <= Self.maxBitmapDirectoryRead,
+               let directory = try? source.read(at: bitmaps.directoryOffset, count: Int(bitmaps.directorySize)) {
+                bitmapsInUse = QCow2BitmapDirectory(directory, count: bitmaps.count, clusterSize: header.clusterSize)
+                    .bitmaps.filter(\.inUse).map(\.name)
+            }
             isDirty = header.isDirty
             let unknown = header.unknownIncompatibleFeatures
             if !unknown.isEmpty { conditions.append(.unknownIncompatibleFeatures(unknown)) }

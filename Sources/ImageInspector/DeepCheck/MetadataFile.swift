@@ -42,21 +42,8 @@ final class MetadataFile: ImageSource {
 
     deinit { try? descriptor.close() }
 
-    /// Whether another process holds a lock on the bytes QEMU locks while it has
-    /// an image open (file-posix's permission bytes, offsets 100 to 299). Asked
-    /// with F_OFD_GETLK, which takes no lock; false where locks are not supported.
-    var isLockedByQEMU: Bool {
-        var probe = flock()
-        probe.l_type = Int16(F_WRLCK)
-        probe.l_whence = Int16(SEEK_SET)
-        probe.l_start = 100
-        probe.l_len = 200
-        guard fcntl(descriptor.rawValue, Self.getOpenFileDescriptionLock, &probe) == 0 else { return false }
-        return probe.l_type != Int16(F_UNLCK)
-    }
-
-    /// F_OFD_GETLK (Linux 3.15), which Glibc's module does not export.
-    private static let getOpenFileDescriptionLock: Int32 = 36
+    /// Whether a QEMU has the image open (``QEMULocks``).
+    var isLockedByQEMU: Bool { QEMULocks.areHeld(on: descriptor) }
 
     /// Fills `buffer` from `offset`: zeros past the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(DeepCheckError) {

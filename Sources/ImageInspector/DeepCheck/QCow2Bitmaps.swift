@@ -30,11 +30,16 @@ struct QCow2BitmapDirectory {
     /// Why qemu's check would call the directory broken (a corruption), if it would.
     private(set) var problem: String?
 
+    private init(problem: String?) { self.problem = problem }
+
     init(file: MetadataFile, header: QCow2Header, bitmaps ext: QCow2BitmapsExtension) throws(DeepCheckError) {
-        guard ext.count > 0 else { return }
+        guard ext.count > 0 else {
+            self.init(problem: nil)
+            return
+        }
         guard ext.count <= Self.maxBitmaps, ext.directorySize > 0, ext.directorySize <= Self.maxDirectorySize,
               ext.directoryOffset & (header.clusterSize - 1) == 0 else {
-            problem = "bitmap directory (\(ext.count) bitmaps, \(ext.directorySize) bytes at \(hex(ext.directoryOffset))) is invalid"
+            self.init(problem: "bitmap directory (\(ext.count) bitmaps, \(ext.directorySize) bytes at \(hex(ext.directoryOffset))) is invalid")
             return
         }
         let directory: ByteReader
@@ -43,6 +48,11 @@ struct QCow2BitmapDirectory {
         } catch {
             throw .readFailed(offset: ext.directoryOffset, "bitmap directory")
         }
+        self.init(directory, count: ext.count, clusterSize: header.clusterSize)
+    }
+
+    /// Parses the directory's bytes: `count` entries as the header says.
+    init(_ directory: ByteReader, count: UInt32, clusterSize: UInt64) {
         var position = 0
         while position < directory.count {
             guard position + Self.entryHeaderSize <= directory.count,
@@ -63,7 +73,7 @@ struct QCow2BitmapDirectory {
             }
             guard type == 1, nameSize > 0, nameSize <= Self.maxNameSize, Self.granularityBits.contains(granularityBits),
                   flags & ~Self.knownFlags == 0, tableSize > 0, tableOffset != 0,
-                  tableOffset & (header.clusterSize - 1) == 0 else {
+                  tableOffset & (clusterSize - 1) == 0 else {
                 problem = "bitmap '\(name)': invalid directory entry"
                 return
             }
@@ -72,8 +82,8 @@ struct QCow2BitmapDirectory {
                                        tableOffset: tableOffset, tableSize: tableSize))
             position += length
         }
-        if bitmaps.count != Int(ext.count) {
-            problem = "bitmap directory holds \(bitmaps.count) bitmaps, the header says \(ext.count)"
+        if bitmaps.count != Int(count) {
+            problem = "bitmap directory holds \(bitmaps.count) bitmaps, the header says \(count)"
         }
     }
 }

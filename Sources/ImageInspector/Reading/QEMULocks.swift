@@ -1,0 +1,31 @@
+import Glibc
+import SystemPackage
+
+/// Whether a QEMU has an image open, as QEMU itself tells: while it has a file
+/// open it holds OFD locks on the bytes standing for its permissions (offsets
+/// 100 to 299, file-posix's lock bytes). Asked with F_OFD_GETLK, which takes
+/// no lock and works on a descriptor opened read-only.
+enum QEMULocks {
+    /// F_OFD_GETLK (Linux 3.15), which Glibc's module does not export.
+    static let getOpenFileDescriptionLock: Int32 = 36
+
+    /// Whether another open file description holds a lock on QEMU's lock bytes
+    /// of the open file `descriptor`; false where locks are not supported.
+    static func areHeld(on descriptor: FileDescriptor) -> Bool {
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        probe.l_start = 100
+        probe.l_len = 200
+        guard fcntl(descriptor.rawValue, getOpenFileDescriptionLock, &probe) == 0 else { return false }
+        return probe.l_type != Int16(F_UNLCK)
+    }
+
+    /// The same for the file at `path`, opened read-only and non-blocking for the question.
+    static func areHeld(on path: FilePath) -> Bool {
+        let options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)]
+        guard let descriptor = try? FileDescriptor.open(path, .readOnly, options: options) else { return false }
+        defer { try? descriptor.close() }
+        return areHeld(on: descriptor)
+    }
+}
