@@ -12,7 +12,7 @@ extension CheckRun {
     }
 
     mutating func countReferences() throws(DeepCheckError) {
-        try reference(0, size: clusterSize)   // the header
+        reference(0, size: clusterSize)   // the header
         try countL1(at: header.l1TableOffset, entries: header.l1Size, active: true)
         for snapshot in snapshotTable.snapshots {
             guard snapshot.l1TableOffset & (clusterSize - 1) == 0 else {
@@ -25,10 +25,10 @@ extension CheckRun {
             }
             try countL1(at: snapshot.l1TableOffset, entries: snapshot.l1Size, active: false)
         }
-        try reference(header.snapshotsOffset, size: snapshotTable.size)
-        try reference(header.refcountTableOffset, size: refcountTableEntries * 8)
+        reference(header.snapshotsOffset, size: snapshotTable.size)
+        reference(header.refcountTableOffset, size: refcountTableEntries * 8)
         if let crypto = header.extensions.encryptionHeader {
-            try reference(crypto.offset, size: crypto.length)
+            reference(crypto.offset, size: crypto.length)
         }
         if let bitmaps = header.extensions.bitmaps {
             try countBitmaps(bitmaps)
@@ -39,13 +39,13 @@ extension CheckRun {
     /// An L1 table, its L2 tables and what they reference. Only the active
     /// table counts towards the allocation figures.
     mutating func countL1(at offset: UInt64, entries: UInt32, active: Bool) throws(DeepCheckError) {
-        try reference(offset, size: UInt64(entries) * 8)
+        reference(offset, size: UInt64(entries) * 8)
         try forEachL1Entry(at: offset, entries: entries) { run, index, entry throws(DeepCheckError) in
             if entry & Self.l1ReservedMask != 0 {
                 run.result.record(.corruption, "L1 entry \(index): reserved bits set (\(hex(entry)))")
             }
             let table = entry & Self.l1OffsetMask
-            try run.reference(table, size: run.clusterSize)
+            run.reference(table, size: run.clusterSize)
             if table & (run.clusterSize - 1) != 0 {
                 run.result.record(.corruption, "L1 entry \(index): L2 table at \(hex(table)) not cluster-aligned")
             }
@@ -99,7 +99,7 @@ extension CheckRun {
                 let shift = 62 - (clusterBits - 8)
                 let start = entry & ((1 << shift) - 1)
                 let sectors = ((entry >> shift) & ((1 << (clusterBits - 8)) - 1)) + 1
-                try reference(start, size: sectors * 512 - (start & 511))
+                reference(start, size: sectors * 512 - (start & 511))
                 if active {
                     result.allocatedClusters += 1
                     result.compressedClusters += 1
@@ -118,7 +118,7 @@ extension CheckRun {
                     if nextContiguous != 0 && data != nextContiguous { result.fragmentedClusters += 1 }
                     nextContiguous = data + clusterSize
                 }
-                if !externalData { try reference(data, size: clusterSize) }
+                if !externalData { reference(data, size: clusterSize) }
             case .zeroPlain:
                 break
             case .unallocated:
@@ -132,7 +132,7 @@ extension CheckRun {
     /// The bitmap directory, each bitmap's table and the clusters the tables use.
     mutating func countBitmaps(_ ext: QCow2BitmapsExtension) throws(DeepCheckError) {
         guard ext.count > 0 else { return }
-        try reference(ext.directoryOffset, size: ext.directorySize)
+        reference(ext.directoryOffset, size: ext.directorySize)
         let directory = try QCow2BitmapDirectory(file: file, header: header, bitmaps: ext)
         if let problem = directory.problem {
             result.record(.corruption, problem)
@@ -140,7 +140,7 @@ extension CheckRun {
         }
         result.bitmaps = directory.bitmaps
         for bitmap in directory.bitmaps {
-            try reference(bitmap.tableOffset, size: UInt64(bitmap.tableSize) * 8)
+            reference(bitmap.tableOffset, size: UInt64(bitmap.tableSize) * 8)
             var remaining = Int(bitmap.tableSize)
             var position = bitmap.tableOffset
             while remaining > 0 {
@@ -154,7 +154,7 @@ extension CheckRun {
                         result.record(.corruption, "bitmap '\(bitmap.name)': table entry \(Int(bitmap.tableSize) - remaining + index) invalid (\(hex(entry)))")
                         continue
                     }
-                    if data != 0 { try reference(data, size: clusterSize) }
+                    if data != 0 { reference(data, size: clusterSize) }
                 }
                 remaining -= count
                 position += clusterSize
@@ -181,7 +181,7 @@ extension CheckRun {
                 continue
             }
             guard offset != 0 else { continue }
-            try reference(offset, size: clusterSize)
+            reference(offset, size: clusterSize)
             let count = computed.count(of: Int(block))
             if count != 1 {
                 result.record(.corruption, "refcount block \(index) at \(hex(offset)): referenced \(count) times")

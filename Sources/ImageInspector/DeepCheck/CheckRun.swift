@@ -90,7 +90,7 @@ struct CheckRun {
     /// A range ending a cluster or more past the end of the file is counted as
     /// a corruption instead, and none of it as referenced (as qemu does: the
     /// last cluster may be partly written, no more).
-    mutating func reference(_ offset: UInt64, size: UInt64) throws(DeepCheckError) {
+    mutating func reference(_ offset: UInt64, size: UInt64) {
         guard size > 0 else { return }
         let (end, overflow) = offset.addingReportingOverflow(size)
         if overflow || end >= file.size.addingReportingOverflow(clusterSize).partialValue {

@@ -33,23 +33,14 @@ struct ComputedRefcounts {
     /// at the refcount maximum (qemu's "overflow", a corruption), and it stays there.
     mutating func increment(_ cluster: Int) -> Bool {
         if cluster >= extent { extent = cluster + 1 }
-        if cluster < fileClusters {
-            let value = dense[cluster]
-            if value < Self.spilled - 1 {
-                guard UInt64(value) < maximum else { return false }
-                dense[cluster] = value + 1
-                return true
-            }
-            if value == Self.spilled - 1 {
-                guard UInt64(value) < maximum else { return false }
-                dense[cluster] = Self.spilled
-                large[cluster] = UInt64(value) + 1
-                return true
-            }
-        }
-        let value = large[cluster] ?? 0
+        let value = count(of: cluster)
         guard value < maximum else { return false }
-        large[cluster] = value + 1
+        if cluster < fileClusters, dense[cluster] != Self.spilled, value + 1 < UInt64(Self.spilled) {
+            dense[cluster] = UInt16(value + 1)
+        } else {
+            if cluster < fileClusters { dense[cluster] = Self.spilled }
+            large[cluster] = value + 1
+        }
         return true
     }
 

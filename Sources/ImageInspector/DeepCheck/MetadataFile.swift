@@ -13,15 +13,15 @@ final class MetadataFile: ImageSource {
     private let descriptor: FileDescriptor
     let size: UInt64
     private(set) var bytesRead: UInt64 = 0
-    let budget: UInt64
+    /// Most bytes read; set once the size is known (``QCow2DeepCheck/readBudget(fileSize:)``).
+    var budget: UInt64 = 1 << 20
 
-    init(path: String, budget: UInt64) throws(DeepCheckError) {
-        let options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)]
+    init(path: String) throws(DeepCheckError) {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: options)
+            fd = try FileDescriptor.openForInspection(FilePath(path))
         } catch {
-            throw .cannotOpen(path: path, error.localizedDescriptionWithoutFoundation)
+            throw .cannotOpen(path: path, error.description)
         }
         do {
             let identity = FileIdentity(try fd.stat())
@@ -29,15 +29,14 @@ final class MetadataFile: ImageSource {
                 try? fd.close()
                 throw DeepCheckError.notAnImageFile(path: path)
             }
-            size = identity.kind == .blockDevice ? UInt64(max(0, try fd.seek(offset: 0, from: .end))) : UInt64(max(0, identity.size))
+            size = try fd.inspectedSize(identity)
         } catch let error as DeepCheckError {
             throw error
         } catch {
             try? fd.close()
-            throw .cannotOpen(path: path, error.localizedDescriptionWithoutFoundation)
+            throw .cannotOpen(path: path, (error as? Errno)?.description ?? "\(error)")
         }
         descriptor = fd
-        self.budget = budget
     }
 
     deinit { try? descriptor.close() }
@@ -53,15 +52,10 @@ final class MetadataFile: ImageSource {
         var filled = 0
         if offset < size {
             let wanted = Int(min(count, size - offset))
-            while filled < wanted {
-                do {
-                    let got = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(filled),
-                                                  into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled ..< wanted]))
-                    if got == 0 { break }
-                    filled += got
-                } catch {
-                    throw .readFailed(offset: offset + UInt64(filled), (error as? Errno)?.description ?? "\(error)")
-                }
+            do {
+                filled = try descriptor.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]), at: offset)
+            } catch {
+                throw .readFailed(offset: offset, error.description)
             }
         }
         if filled < buffer.count {
@@ -100,9 +94,4 @@ final class MetadataFile: ImageSource {
         }
         return ByteReader(bytes, baseOffset: offset)
     }
-}
-
-extension Error {
-    /// An error's text without Foundation's localisation machinery.
-    var localizedDescriptionWithoutFoundation: String { (self as? Errno)?.description ?? "\(self)" }
 }

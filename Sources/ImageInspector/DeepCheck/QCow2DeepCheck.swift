@@ -12,9 +12,8 @@
 public enum QCow2DeepCheck {
     /// Checks the qcow2 file at `path` (this file only, not its backing chain).
     public static func check(path: String) throws(DeepCheckError) -> QCow2CheckResult {
-        let probe = try MetadataFile(path: path, budget: 1 << 20)
-        let budget = readBudget(fileSize: probe.size)
-        let file = try MetadataFile(path: path, budget: budget)
+        let file = try MetadataFile(path: path)
+        file.budget = readBudget(fileSize: file.size)
         let header: QCow2Header
         do {
             let format = try FormatDetector.detect(file)

@@ -32,25 +32,18 @@ final class ImageFile: ImageSource {
     /// Takes the `FilePath` the caller already built for its `stat`, so a layer
     /// builds (and normalises) its path once.
     init(path: FilePath, expected: FileIdentity) throws(ImageOpenError) {
-        let options: FileDescriptor.OpenOptions = [
-            .nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY),
-        ]
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(path, .readOnly, options: options)
+            fd = try FileDescriptor.openForInspection(path)
         } catch {
-            throw .system(error as? Errno ?? .ioError)
+            throw .system(error)
         }
         do {
             let actual = FileIdentity(try fd.stat())
             guard actual.kind.isInspectable, actual.fileID == expected.fileID else {
                 throw ImageOpenError.changedUnderfoot(actual)
             }
-            if actual.kind == .blockDevice {
-                size = UInt64(max(0, try fd.seek(offset: 0, from: .end)))
-            } else {
-                size = UInt64(max(0, actual.size))
-            }
+            size = try fd.inspectedSize(actual)
             let first = try Self.pread(fd, at: 0, count: min(InspectionLimits.initialReadSize, Int(clamping: size)))
             head = ByteReader(first)
             bytesRead = first.count
@@ -98,20 +91,12 @@ final class ImageFile: ImageSource {
     private static func pread(_ fd: FileDescriptor, at offset: UInt64, count: Int) throws(Errno) -> [UInt8] {
         var failure: Errno?
         let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
-            let raw = UnsafeMutableRawBufferPointer(storage)
-            var filled = 0
-            while filled < count {
-                do {
-                    let got = try fd.read(fromAbsoluteOffset: Int64(offset) + Int64(filled),
-                                          into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
-                    if got == 0 { break }
-                    filled += got
-                } catch {
-                    failure = error as? Errno ?? .ioError
-                    break
-                }
+            do throws(Errno) {
+                initialized = try fd.readFully(into: UnsafeMutableRawBufferPointer(storage), at: offset)
+            } catch {
+                failure = error
+                initialized = 0
             }
-            initialized = filled
         }
         if let failure { throw failure }
         return buffer

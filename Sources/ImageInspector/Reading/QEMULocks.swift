@@ -23,8 +23,7 @@ enum QEMULocks {
 
     /// The same for the file at `path`, opened read-only and non-blocking for the question.
     static func areHeld(on path: FilePath) -> Bool {
-        let options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)]
-        guard let descriptor = try? FileDescriptor.open(path, .readOnly, options: options) else { return false }
+        guard let descriptor = try? FileDescriptor.openForInspection(path) else { return false }
         defer { try? descriptor.close() }
         return areHeld(on: descriptor)
     }
