@@ -17,7 +17,7 @@ enum ChainText {
             for condition in layer.conditions where condition.severity > .ok {
                 lines.append("\(indent)\(condition.severity): \(condition.code): \(condition.detail(layer: layer.path))")
             }
-            if let check = layer.deepCheck { lines += deepCheckLines(check, indent: indent) }
+            if let check = layer.deepCheck { lines += deepCheckLines(check.outcome, indent: indent) }
         }
         return lines.joined(separator: "\n")
     }

@@ -29,13 +29,16 @@ public final class Collector: Sendable {
         public var stateFolder: URL?
         /// A poll still running after this long is abandoned.
         public var pollDeadline: Duration
+        /// The background deep checks; nil runs none.
+        public var deepChecks: DeepCheckSchedule.Settings?
 
         public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil,
-                    pollDeadline: Duration = .seconds(20)) {
+                    pollDeadline: Duration = .seconds(20), deepChecks: DeepCheckSchedule.Settings? = nil) {
             self.uri = uri
             self.pollInterval = pollInterval
             self.stateFolder = stateFolder
             self.pollDeadline = pollDeadline
+            self.deepChecks = deepChecks
         }
     }
 
@@ -68,19 +71,24 @@ public final class Collector: Sendable {
     private let logger: Logger
     private let publish: @Sendable (Snapshot) -> Void
     private let indexFile: RowIndexFile?
+    private let deepChecks: DeepCheckSchedule?
 
     public convenience init(configuration: Configuration, logger: Logger,
                             publish: @escaping @Sendable (Snapshot) -> Void) {
         let indexFile = configuration.stateFolder.map { RowIndexFile(folder: $0, logger: logger) }
-        let poller = Poller(uri: configuration.uri, logger: logger, indexes: indexFile?.load() ?? RowIndexRegistry())
-        self.init(configuration: configuration, source: poller, indexFile: indexFile, logger: logger, publish: publish)
+        let deepChecks = configuration.deepChecks.map(DeepCheckSchedule.init(settings:))
+        let poller = Poller(uri: configuration.uri, logger: logger, indexes: indexFile?.load() ?? RowIndexRegistry(),
+                            deepChecks: deepChecks)
+        self.init(configuration: configuration, source: poller, indexFile: indexFile, deepChecks: deepChecks,
+                  logger: logger, publish: publish)
     }
 
     /// With any source of snapshots: tests drive the loop with polls of their own.
     init(configuration: Configuration, source: any PollSource, indexFile: RowIndexFile? = nil,
-         logger: Logger, publish: @escaping @Sendable (Snapshot) -> Void) {
+         deepChecks: DeepCheckSchedule? = nil, logger: Logger, publish: @escaping @Sendable (Snapshot) -> Void) {
         self.state = Mutex(State(configuration: configuration, source: source))
         self.indexFile = indexFile
+        self.deepChecks = deepChecks
         self.logger = logger
         self.publish = publish
     }
@@ -109,13 +117,15 @@ public final class Collector: Sendable {
         if running { _ = done.wait(timeout: .now() + limit.dispatchInterval) }
     }
 
-    /// New poll interval and deadline, from the next wait on (the deadline for the running poll too).
-    public func update(pollInterval: Duration, pollDeadline: Duration) {
+    /// New poll interval and deadline, from the next wait on (the deadline for the
+    /// running poll too), and new deep-check settings from the next check on.
+    public func update(pollInterval: Duration, pollDeadline: Duration, deepChecks settings: DeepCheckSchedule.Settings? = nil) {
         state.withLock { state in
             state.configuration.pollInterval = pollInterval
             state.configuration.pollDeadline = pollDeadline
             state.cycle.change(deadline: pollDeadline)
         }
+        if let settings { deepChecks?.update(settings) }
         wake.signal()
     }
 
@@ -126,7 +136,7 @@ public final class Collector: Sendable {
             case .connectionClosed: state.connectionClosed = true
             case .domain(let uuid?): state.changedDomains?.insert(uuid)
             case .domain(nil): state.changedDomains = nil
-            case .pool: break
+            case .pool, .deepCheck: break
             }
             let due = ContinuousClock.now + Self.debounce
             if state.refreshDue.map({ due < $0 }) ?? true { state.refreshDue = due }

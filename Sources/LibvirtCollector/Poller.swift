@@ -37,15 +37,21 @@ struct Poller: PollSource {
     /// said: a safety net should an event be lost.
     static let definitionLifetime = 10
 
+    /// The background deep checks whose results the chains carry; nil for one-shot polls.
+    let deepChecks: DeepCheckSchedule?
+
     init(uri: String?, logger: Logger, indexes: RowIndexRegistry = RowIndexRegistry(),
-         maxChainDepth: Int = InspectionLimits.defaultMaxDepth) {
+         maxChainDepth: Int = InspectionLimits.defaultMaxDepth, deepChecks: DeepCheckSchedule? = nil) {
         self.uri = uri
         self.logger = logger
         self.indexes = indexes
         self.last = .empty(uri: uri ?? "")
+        self.deepChecks = deepChecks
         let inspector = ChainInspector(maxDepth: maxChainDepth, cache: InspectionCache())
         self.inspections = GuardedInspections(deadline: Self.inspectionDeadline) { path, format in
-            inspector.inspect(path: path, format: format)
+            var chain = inspector.inspect(path: path, format: format)
+            deepChecks?.annotate(&chain)
+            return chain
         }
         silenceLibvirtDefaultErrorPrinting()
     }
@@ -88,7 +94,10 @@ struct Poller: PollSource {
 
     mutating func close() { connection = nil }
     mutating func dropConnection() { connection = nil }
-    mutating func attach(_ sink: ChangeSink) { self.sink = sink }
+    mutating func attach(_ sink: ChangeSink) {
+        self.sink = sink
+        deepChecks?.whenRecorded { sink.changed(.deepCheck) }
+    }
     mutating func watch(abandoned: @escaping @Sendable () -> Bool) { isAbandoned = abandoned }
     var rowIndexes: RowIndexRegistry { indexes }
 
@@ -176,6 +185,8 @@ struct Poller: PollSource {
         if readings.contains(where: { $0.domain.dataStatus == .unresponsive }) { host.connection = .degraded }
         var snapshot = Snapshot(host: host, domains: readings.map(\.domain), disks: disks.map(\.disk),
                                 interfaces: interfaces, pools: pools)
+        markWrittenFiles(&snapshot)
+        if !isAbandoned() { offerDeepChecks(snapshot) }
         snapshot.host.unhealthyChains = snapshot.unhealthyChainCount
         return snapshot
     }

@@ -25,11 +25,19 @@ extension VirtAgentxMIB {
         public static let chainSeverity = Column<Judged<Disk>>("virtDiskChainSeverity", 19, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.verdict.severity)) }
         public static let chainDetail = Column<Judged<Disk>>("virtDiskChainDetail", 20, .displayString) { .string($0.verdict.detail) }
         public static let chainDrift = Column<Judged<Disk>>("virtDiskChainDrift", 21, Syntaxes.drift) { .integer($0.item.drift.rawValue) }
+        public static let deepCheckState = Column<Judged<Disk>>("virtDiskDeepCheckState", 22, Syntaxes.deepCheckState) { .integer($0.deepCheck.state.rawValue) }
+        public static let corruptions = Column<Judged<Disk>>("virtDiskCorruptions", 23, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.corruptions)) }
+        public static let leakedClusters = Column<Judged<Disk>>("virtDiskLeakedClusters", 24, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.leaks)) }
+        public static let bitmapProblems = Column<Judged<Disk>>("virtDiskBitmapProblems", 25, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.bitmapProblems)) }
+        public static let lastDeepCheck = Column<Judged<Disk>>("virtDiskLastDeepCheck", 26, .dateAndTime) { Syntaxes.lastChecked($0.deepCheck.lastChecked) }
     }
 
     public static let diskTable = Table<Judged<Disk>>(
         "virtDiskTable", entry: "virtDiskEntry", 3,
-        rows: { $0.disks.map { Judged($0, $0.verdict) } }, index: { [$0.item.domainIndex, $0.item.index] },
+        rows: { snapshot in
+            snapshot.disks.map { Judged($0, $0.verdict, deepCheck: $0.deepCheckSummary(snapshot.host.deepChecks)) }
+        },
+        index: { [$0.item.domainIndex, $0.item.index] },
         columns: [
             DiskColumns.index,
             DiskColumns.target,
@@ -52,27 +60,35 @@ extension VirtAgentxMIB {
             DiskColumns.chainSeverity,
             DiskColumns.chainDetail,
             DiskColumns.chainDrift,
+            DiskColumns.deepCheckState,
+            DiskColumns.corruptions,
+            DiskColumns.leakedClusters,
+            DiskColumns.bitmapProblems,
+            DiskColumns.lastDeepCheck,
         ])
 
-    /// One row per layer of every inspected disk chain: only what its columns
-    /// serve, worked out once (a whole layer is 512 bytes, copied per row).
     /// One layer of a disk's chain: the chain's own layer array (shared with the
-    /// snapshot) and a position in it, so that a row costs 24 bytes, not a copy
+    /// snapshot) and a position in it, so that a row costs 32 bytes, not a copy
     /// of what the columns read (the detail text is made when a request reads it).
     public struct LayerRow: Sendable {
         public var domainIndex: UInt32
         public var diskIndex: UInt32
         private let layers: [ImageLayer]
-        private let position: Int
+        private let position: Int32
+        /// Worked out with the row: it depends on the disk and the agent's settings.
+        let deepCheckState: DeepCheckState
 
-        init(domainIndex: UInt32, diskIndex: UInt32, layers: [ImageLayer], position: Int) {
+        init(domainIndex: UInt32, diskIndex: UInt32, layers: [ImageLayer], position: Int, deepCheckState: DeepCheckState) {
             self.domainIndex = domainIndex
             self.diskIndex = diskIndex
             self.layers = layers
-            self.position = position
+            self.position = Int32(position)
+            self.deepCheckState = deepCheckState
         }
 
-        var layer: ImageLayer { layers[position] }
+        var layer: ImageLayer { layers[Int(position)] }
+        var deepCheckResult: QCow2CheckResult? { layer.deepCheck?.result }
+        var bitmapProblems: Int { layer.conditions.count { if case .bitmapNotSavedCleanly = $0 { true } else { false } } }
         var depth: UInt32 { UInt32(layer.index) }
         var fileSize: UInt64 { UInt64(max(0, layer.fileSize?.allocated ?? 0)) }
         var condition: ChainCondition { ChainCondition(layer.worstCondition) }
@@ -90,6 +106,11 @@ extension VirtAgentxMIB {
         public static let condition = Column<LayerRow>("virtChainLayerCondition", 7, Syntaxes.chainCondition) { .integer($0.condition.rawValue) }
         public static let severity = Column<LayerRow>("virtChainLayerSeverity", 8, Syntaxes.severity) { .integer(Syntaxes.severityNumber($0.layer.severity)) }
         public static let detail = Column<LayerRow>("virtChainLayerDetail", 9, .displayString) { .string($0.detail) }
+        public static let deepCheckState = Column<LayerRow>("virtChainLayerDeepCheckState", 10, Syntaxes.deepCheckState) { .integer($0.deepCheckState.rawValue) }
+        public static let corruptions = Column<LayerRow>("virtChainLayerCorruptions", 11, .gauge32) { .gauge(saturating: UInt64($0.deepCheckResult?.corruptions ?? 0)) }
+        public static let leakedClusters = Column<LayerRow>("virtChainLayerLeakedClusters", 12, .gauge32) { .gauge(saturating: UInt64($0.deepCheckResult?.leaks ?? 0)) }
+        public static let bitmapProblems = Column<LayerRow>("virtChainLayerBitmapProblems", 13, .gauge32) { .gauge(saturating: UInt64($0.bitmapProblems)) }
+        public static let lastDeepCheck = Column<LayerRow>("virtChainLayerLastDeepCheck", 14, .dateAndTime) { Syntaxes.lastChecked($0.layer.deepCheck?.finished) }
     }
 
     public static let chainLayerTable = Table<LayerRow>(
@@ -97,7 +118,11 @@ extension VirtAgentxMIB {
         rows: { snapshot in
             snapshot.disks.flatMap { disk in
                 let layers = disk.chain?.layers ?? []
-                return layers.indices.map { LayerRow(domainIndex: disk.domainIndex, diskIndex: disk.index, layers: layers, position: $0) }
+                return layers.indices.map {
+                    LayerRow(domainIndex: disk.domainIndex, diskIndex: disk.index, layers: layers, position: $0,
+                             deepCheckState: layers[$0].deepCheckState(inUse: $0 == 0 && disk.isWrittenByRunningDomain,
+                                                                       settings: snapshot.host.deepChecks))
+                }
             }
         },
         index: { [$0.domainIndex, $0.diskIndex, $0.depth] },
@@ -111,6 +136,11 @@ extension VirtAgentxMIB {
             LayerColumns.condition,
             LayerColumns.severity,
             LayerColumns.detail,
+            LayerColumns.deepCheckState,
+            LayerColumns.corruptions,
+            LayerColumns.leakedClusters,
+            LayerColumns.bitmapProblems,
+            LayerColumns.lastDeepCheck,
         ])
 
     /// interfaceTable's columns, each declared once: readers, notifications and tests name them here.

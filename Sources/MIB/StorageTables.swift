@@ -58,11 +58,19 @@ extension VirtAgentxMIB {
             .integer(Syntaxes.severityNumber($0.verdict.severity))
         }
         public static let chainDetail = Column<Judged<Volume>>("virtVolumeChainDetail", 14, .displayString) { .string($0.verdict.detail) }
+        public static let deepCheckState = Column<Judged<Volume>>("virtVolumeDeepCheckState", 15, Syntaxes.deepCheckState) { .integer($0.deepCheck.state.rawValue) }
+        public static let corruptions = Column<Judged<Volume>>("virtVolumeCorruptions", 16, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.corruptions)) }
+        public static let leakedClusters = Column<Judged<Volume>>("virtVolumeLeakedClusters", 17, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.leaks)) }
+        public static let bitmapProblems = Column<Judged<Volume>>("virtVolumeBitmapProblems", 18, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.bitmapProblems)) }
+        public static let lastDeepCheck = Column<Judged<Volume>>("virtVolumeLastDeepCheck", 19, .dateAndTime) { Syntaxes.lastChecked($0.deepCheck.lastChecked) }
     }
 
     public static let volumeTable = Table<Judged<Volume>>(
         "virtVolumeTable", entry: "virtVolumeEntry", 7,
-        rows: { $0.volumes.map { Judged($0, $0.verdict) } }, index: { [$0.item.poolIndex, $0.item.index] },
+        rows: { snapshot in
+            snapshot.volumes.map { Judged($0, $0.verdict, deepCheck: $0.deepCheckSummary(snapshot.host.deepChecks)) }
+        },
+        index: { [$0.item.poolIndex, $0.item.index] },
         columns: [
             VolumeColumns.index,
             VolumeColumns.name,
@@ -78,5 +86,10 @@ extension VirtAgentxMIB {
             VolumeColumns.chainHealth,
             VolumeColumns.chainSeverity,
             VolumeColumns.chainDetail,
+            VolumeColumns.deepCheckState,
+            VolumeColumns.corruptions,
+            VolumeColumns.leakedClusters,
+            VolumeColumns.bitmapProblems,
+            VolumeColumns.lastDeepCheck,
         ])
 }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import ImageInspector
 import VirtModel
 
@@ -22,6 +23,12 @@ enum Syntaxes {
 
     static let chainCondition = Syntax.textualConvention(
         "VirtChainCondition", .enumeration(NamedNumbers(of: ChainCondition.self)))
+
+    static let deepCheckState = Syntax.textualConvention(
+        "VirtDeepCheckState", .enumeration(NamedNumbers(of: DeepCheckState.self)))
+
+    /// When a deep check finished; eight zero octets before one has.
+    static func lastChecked(_ date: Date?) -> SNMPValue { .octets(date.map(DateAndTime.encode) ?? DateAndTime.unknown) }
 
     static let poolState = Syntax.textualConvention(
         "VirtStoragePoolState", .enumeration(NamedNumbers(of: PoolState.self)))

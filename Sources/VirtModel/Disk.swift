@@ -56,6 +56,9 @@ public struct Disk: Sendable, Equatable {
     /// earlier poll's (or nil), served stale.
     public var inspectionOverdue = false
     public var drift: Drift = .unknown
+    /// The domain runs and may write the image (not a read-only disk): the top
+    /// file is in use, and the deep checks leave it alone unless told otherwise.
+    public var isWrittenByRunningDomain = false
 
     public init(index: UInt32, domainIndex: UInt32, target: String, bus: String, device: Device,
                 sourceKind: SourceKind, source: String, driverFormat: String, readOnly: Bool) {

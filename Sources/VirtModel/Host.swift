@@ -1,3 +1,4 @@
+import ImageInspector
 import FoundationEssentials
 
 /// The hypervisor host and the agent's view of its libvirt connection.
@@ -29,6 +30,8 @@ public struct Host: Sendable, Equatable {
     /// holds a thread and a connection until libvirt returns), and how many ever were.
     public var abandonedCalls: UInt32 = 0
     public var abandonedCallsTotal: UInt32 = 0
+    /// The deep-check schedule's settings; nil where none runs (one-shot commands).
+    public var deepChecks: DeepCheckSchedule.Settings?
 
     public init(uri: String) {
         self.uri = uri

@@ -71,6 +71,8 @@ public struct Volume: Sendable, Equatable {
     public var chain: BackingChain?
     /// As for disks: the image did not answer in time, `chain` is stale.
     public var inspectionOverdue = false
+    /// A running domain's writable disk is this volume's file.
+    public var isWrittenByRunningDomain = false
 
     public init(index: UInt32, poolIndex: UInt32, name: String, path: String, key: String,
                 type: VolumeType, format: String, capacity: UInt64, allocation: UInt64,

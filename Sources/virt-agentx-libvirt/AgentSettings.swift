@@ -2,6 +2,7 @@ import Commands
 import TableCommands
 import ArgumentParser
 import MIB
+import ImageInspector
 import Synchronization
 
 /// What `virt-agentx run` can be told, by its configuration file and by its
@@ -15,6 +16,9 @@ struct AgentSettings: Sendable, Equatable {
     var disabledNotifications: Set<NotificationKindName> = []
     var poolFullThreshold: PercentValue = 90
     var vmNotifications = VMNotificationPolicy.Mode.perVM
+    var deepCheckInterval: DeepCheckInterval = 86_400
+    var deepCheckRate: DeepCheckRate = 8
+    var deepCheckRunningDomains = YesOrNo.no
     /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
     var sysContact = ""
     var sysLocation = ""
@@ -24,6 +28,7 @@ struct AgentSettings: Sendable, Equatable {
     /// the README's tables follow (RunOptionsDescriptionTests compares them).
     enum Keyword: String, CaseIterable, Sendable {
         case connect, pollInterval, pollDeadline, stateDir, noNotify, poolFullThreshold, vmNotifications
+        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains
         case sysContact, sysLocation
 
         /// A keyword's entry: the flag that sets the same value (nil: the file only), its help and net-snmp's usage line.
@@ -66,6 +71,18 @@ struct AgentSettings: Sendable, Equatable {
                 Entry(flag: .customLong("vm-notifications"), valueName: "mode",
                             abstract: "RFC 7666 notifications: per-vm (bulk ones when more than 10 VMs change at once), bulk, or off (default \(defaults.vmNotifications.rawValue)).",
                             usage: VMNotificationPolicy.Mode.allValueStrings.joined(separator: " | "))
+            case .deepCheckInterval:
+                Entry(flag: .customLong("deep-check-interval"), valueName: "seconds",
+                            abstract: "Seconds a qcow2 file's deep check (inspect --deep, in the background, one file at a time) stands before the file is checked again; a file that changed is checked again after 5 minutes (\(DeepCheckInterval.rangeText), 0 turns them off; default \(defaults.deepCheckInterval)).",
+                            usage: "SECONDS")
+            case .deepCheckRate:
+                Entry(flag: .customLong("deep-check-rate"), valueName: "mib_per_second",
+                            abstract: "Average rate at which a deep check reads metadata (\(DeepCheckRate.rangeText); default \(defaults.deepCheckRate)).",
+                            usage: "MIB_PER_SECOND")
+            case .deepCheckRunningDomains:
+                Entry(flag: .customLong("deep-check-running-domains"), valueName: "yes-or-no",
+                            abstract: "Also deep-check the images running domains write to, reported as checked while in use, as qemu-img check -U (default \(defaults.deepCheckRunningDomains.rawValue)).",
+                            usage: "yes | no")
             case .sysContact:
                 Entry(valueName: "text", abstract: "With --master: sysContact.0.", usage: "TEXT")
             case .sysLocation:
@@ -106,6 +123,9 @@ struct AgentSettings: Sendable, Equatable {
         case .noNotify: disabledNotifications.insert(try .parse(text))
         case .poolFullThreshold: poolFullThreshold = try .parse(text)
         case .vmNotifications: vmNotifications = try .parse(text)
+        case .deepCheckInterval: deepCheckInterval = try .parse(text)
+        case .deepCheckRate: deepCheckRate = try .parse(text)
+        case .deepCheckRunningDomains: deepCheckRunningDomains = try .parse(text)
         case .sysContact: sysContact = text
         case .sysLocation: sysLocation = text
         }
@@ -123,6 +143,12 @@ struct AgentSettings: Sendable, Equatable {
     }
 
     var vmNotificationPolicy: VMNotificationPolicy { VMNotificationPolicy(mode: vmNotifications) }
+
+    var deepChecks: DeepCheckSchedule.Settings {
+        DeepCheckSchedule.Settings(interval: .seconds(deepCheckInterval.value),
+                                   bytesPerSecond: UInt64(deepCheckRate.value) << 20,
+                                   runningDomains: deepCheckRunningDomains.isOn)
+    }
 
     var notificationKinds: NotificationKinds {
         NotificationKinds.all.subtracting(NotificationKinds(disabledNotifications.map(\.kind)))

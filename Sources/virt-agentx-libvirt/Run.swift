@@ -67,6 +67,12 @@ struct Run: ParsableCommand {
 
     @Option(.vmNotifications) var vmNotifications: VMNotificationPolicy.Mode?
 
+    @Option(.deepCheckInterval) var deepCheckInterval: DeepCheckInterval?
+
+    @Option(.deepCheckRate) var deepCheckRate: DeepCheckRate?
+
+    @Option(.deepCheckRunningDomains) var deepCheckRunningDomains: YesOrNo?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
                                valueName: "file"))
@@ -98,6 +104,9 @@ struct Run: ParsableCommand {
         settings.disabledNotifications.formUnion(disabledNotifications)
         if let poolFullThreshold { settings.poolFullThreshold = poolFullThreshold }
         if let vmNotifications { settings.vmNotifications = vmNotifications }
+        if let deepCheckInterval { settings.deepCheckInterval = deepCheckInterval }
+        if let deepCheckRate { settings.deepCheckRate = deepCheckRate }
+        if let deepCheckRunningDomains { settings.deepCheckRunningDomains = deepCheckRunningDomains }
         return settings
     }
 
@@ -162,7 +171,7 @@ struct Run: ParsableCommand {
         let collector = Collector(
             configuration: .init(uri: settings.connect?.text, pollInterval: .seconds(settings.pollInterval.value),
                                  stateFolder: settings.stateDirectory.path.map { URL(fileURLWithPath: $0) },
-                                 pollDeadline: .seconds(settings.pollDeadline.value)),
+                                 pollDeadline: .seconds(settings.pollDeadline.value), deepChecks: settings.deepChecks),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
             store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
@@ -191,7 +200,8 @@ struct Run: ParsableCommand {
                 return
             }
             let reloaded = commandLine(over: fileSettings.current)
-            collector.update(pollInterval: .seconds(reloaded.pollInterval.value), pollDeadline: .seconds(reloaded.pollDeadline.value))
+            collector.update(pollInterval: .seconds(reloaded.pollInterval.value), pollDeadline: .seconds(reloaded.pollDeadline.value),
+                             deepChecks: reloaded.deepChecks)
             notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: UInt32(reloaded.poolFullThreshold.value),
                             vmPolicy: reloaded.vmNotificationPolicy)
             if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory {

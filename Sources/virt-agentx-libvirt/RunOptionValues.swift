@@ -15,9 +15,28 @@ enum Percent: IntegerBounds {
     static let unit = "percent"
 }
 
+enum SecondsUpToAMonth: IntegerBounds {
+    static let range = 0...2_678_400
+    static let unit = "seconds (0 turns deep checks off)"
+}
+
+enum MebibytesPerSecond: IntegerBounds {
+    static let range = 1...1_024
+    static let unit = "MiB/s"
+}
+
 /// Seconds between libvirt polls.
 typealias PollInterval = BoundedInteger<SecondsUpToADay>
 typealias PercentValue = BoundedInteger<Percent>
+/// Seconds a file's deep check stands before it is checked again.
+typealias DeepCheckInterval = BoundedInteger<SecondsUpToAMonth>
+typealias DeepCheckRate = BoundedInteger<MebibytesPerSecond>
+
+/// yes or no, for a setting that is a switch in the file and a flag's value alike.
+enum YesOrNo: String, OptionValue, CaseIterable, Sendable {
+    case yes, no
+    var isOn: Bool { self == .yes }
+}
 
 /// A libvirt URI: any text libvirt may take, but not an empty one.
 struct LibvirtURI: OptionValue, Hashable, Sendable, CustomStringConvertible {

@@ -51,18 +51,18 @@ struct ReportJSONWriterTests {
         try fixtures.qemuImg("resize", "--preallocation=off", "leaky.qcow2", "32M")
         let deep = ChainInspector(deep: true)
         let snapped = deep.inspect(path: fixtures.path("snapped.qcow2"))
-        guard case .checked(let result) = snapped.layers.first?.deepCheck else {
+        guard case .checked(let result) = snapped.layers.first?.deepCheck?.outcome else {
             Issue.record("no deep check: \(String(describing: snapped.layers.first?.deepCheck))")
             return
         }
         #expect(result.snapshots.map(\.name) == ["before"] && result.bitmaps.map(\.name) == ["backup"])
         var failed = deep.inspect(path: fixtures.path("leaky.qcow2"))
-        failed.layers[0].deepCheck = .failed("read failed at offset 0: test")
+        failed.layers[0].deepCheck?.outcome = .failed("read failed at offset 0: test")
         var findings = snapped
-        if case .checked(var withFindings) = findings.layers[0].deepCheck {
+        if case .checked(var withFindings) = findings.layers[0].deepCheck?.outcome {
             withFindings.record(.corruption, "cluster 5: refcount 0, referenced 1")
             withFindings.record(.leak, "cluster 6: refcount 1, referenced 0 (leaked)")
-            findings.layers[0].deepCheck = .checked(withFindings)
+            findings.layers[0].deepCheck?.outcome = .checked(withFindings)
         }
         try expectSameAsJSONEncoder([snapped.report, failed.report, findings.report])
     }

@@ -57,8 +57,8 @@ public struct ImageLayer: Sendable, Hashable {
     public var identity: FileIdentity?
     /// Never empty: ``LayerCondition/ok`` alone when nothing was found.
     public var conditions: [LayerCondition]
-    /// What the deep check found, when one ran (`inspect --deep`).
-    public var deepCheck: DeepCheckOutcome?
+    /// The last deep check of this file, when one ran (`inspect --deep`, the agent's schedule).
+    public var deepCheck: LayerDeepCheck?
 
     /// The worst severity among the conditions.
     public var severity: Severity { conditions.lazy.map(\.severity).max() ?? .ok }

@@ -15,6 +15,8 @@ final class MetadataFile: ImageSource {
     private(set) var bytesRead: UInt64 = 0
     /// Most bytes read; set once the size is known (``QCow2DeepCheck/readBudget(fileSize:)``).
     var budget: UInt64 = 1 << 20
+    /// Paces the reads (the agent's background checks); nil reads at full speed.
+    var pace: ReadPace?
 
     init(path: String) throws(DeepCheckError) {
         let fd: FileDescriptor
@@ -57,6 +59,7 @@ final class MetadataFile: ImageSource {
             } catch {
                 throw .readFailed(offset: offset, error.description)
             }
+            pace?.spend(UInt64(filled))
         }
         if filled < buffer.count {
             UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]).initializeMemory(as: UInt8.self, repeating: 0)

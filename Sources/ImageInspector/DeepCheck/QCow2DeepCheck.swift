@@ -10,10 +10,12 @@
 /// ``readBudget(fileSize:)``: tables that point at each other over and over
 /// end the check with an error, not a hang.
 public enum QCow2DeepCheck {
-    /// Checks the qcow2 file at `path` (this file only, not its backing chain).
-    public static func check(path: String) throws(DeepCheckError) -> QCow2CheckResult {
+    /// Checks the qcow2 file at `path` (this file only, not its backing chain),
+    /// its reads paced by `pace` when one is given.
+    public static func check(path: String, pace: ReadPace? = nil) throws(DeepCheckError) -> QCow2CheckResult {
         let file = try MetadataFile(path: path)
         file.budget = readBudget(fileSize: file.size)
+        file.pace = pace
         let header: QCow2Header
         do {
             let format = try FormatDetector.detect(file)

@@ -125,7 +125,7 @@ extension ChainReport.Layer {
         fullBackingFilename = asRecorded ? layer.backingName : layer.backing.fullName
         backingFilenameFormat = layer.backingFormat
         formatSpecific = ChainReport.FormatSpecific(layer.details)
-        check = layer.deepCheck.map(ChainReport.Check.init)
+        check = layer.deepCheck.map { ChainReport.Check($0.outcome) }
         severity = layer.severity
         conditions = layer.conditions.map {
             ChainReport.Verdict(condition: $0.code, severity: $0.severity,

@@ -9,6 +9,8 @@ public enum ChangeReason: Sendable {
     case pool
     /// The connection closed (daemon gone, keepalive timeout): reconnect.
     case connectionClosed
+    /// Not libvirt's: a background deep check recorded a result the tables should show.
+    case deepCheck
 }
 
 /// Receives libvirt's events on the event loop thread. It must not call

@@ -7,26 +7,31 @@ import TestSupport
 final class AgentProcess {
     let process: ChildProcess
 
-    init(folder: URL, uri: String, socket: String, extra: [String] = []) throws {
+    /// Background deep checks stay off unless a test is about them: each one that
+    /// finishes refreshes the tables, and the chains' verdicts then include it.
+    static func deepCheckArguments(_ on: Bool) -> [String] { on ? [] : ["--deep-check-interval", "0"] }
+
+    init(folder: URL, uri: String, socket: String, deepChecks: Bool = false, extra: [String] = []) throws {
         process = try ChildProcess(
             "virt-agentx", try TestWorld.agentBinary(),
             ["run", "--foreground", "--connect", uri, "--agentx-socket", socket,
              "--agentx-ping-interval", "1", "--log-level", "debug",
-             "--state-dir", folder.appendingPathComponent("state").path] + extra,
+             "--state-dir", folder.appendingPathComponent("state").path] + Self.deepCheckArguments(deepChecks) + extra,
             log: folder.appendingPathComponent("agent.log"))
     }
 
     /// The agent as its own master agent on 127.0.0.1:`listenPort`, readable with
     /// the community `public` (granted in a configuration file the net-snmp way);
     /// `configuration` adds lines to that file.
-    init(folder: URL, uri: String, listenPort: UInt16, configuration: String = "", extra: [String] = []) throws {
+    init(folder: URL, uri: String, listenPort: UInt16, configuration: String = "", deepChecks: Bool = false,
+         extra: [String] = []) throws {
         let config = folder.appendingPathComponent("virt-agentx.conf")
         try "rocommunity public 127.0.0.1\n\(configuration)\n".write(to: config, atomically: true, encoding: .utf8)
         process = try ChildProcess(
             "virt-agentx", try TestWorld.agentBinary(),
             ["run", "--foreground", "--master", "--listen", "udp:127.0.0.1:\(listenPort)", "--config", config.path,
              "--connect", uri, "--log-level", "debug",
-             "--state-dir", folder.appendingPathComponent("state").path] + extra,
+             "--state-dir", folder.appendingPathComponent("state").path] + Self.deepCheckArguments(deepChecks) + extra,
             log: folder.appendingPathComponent("agent.log"))
     }
 
