@@ -16,41 +16,52 @@ struct CheckChains: ParsableCommand {
     @Option(help: ArgumentHelp("Only this pool's volumes (and no disks).", valueName: "name"))
     var pool: String?
 
-    /// One disk's or volume's verdict as the chain columns serve it.
+    /// One disk's or volume's verdict as the chain columns serve it, with its deep check's counts.
     struct Verdict {
         var name: String
         var severity: Severity
         var code: String
         var detail: String
+        var corruptions: Int64 = 0
+        var leaks: Int64 = 0
+        var deepChecked = false
     }
 
     /// What the verdicts are made of; over SNMP, only these columns are walked.
     static let columns = [VirtAgentxMIB.oid(of: DomainColumns.name, in: VirtAgentxMIB.domainTable),
                           VirtAgentxMIB.oid(of: PoolColumns.name, in: VirtAgentxMIB.poolTable)]
-        + [DiskColumns.target, DiskColumns.chainSeverity, DiskColumns.chainHealth, DiskColumns.chainDetail]
+        + [DiskColumns.target, DiskColumns.chainSeverity, DiskColumns.chainHealth, DiskColumns.chainDetail,
+           DiskColumns.deepCheckState, DiskColumns.corruptions, DiskColumns.leakedClusters]
             .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.diskTable) }
-        + [VolumeColumns.name, VolumeColumns.chainSeverity, VolumeColumns.chainHealth, VolumeColumns.chainDetail]
+        + [VolumeColumns.name, VolumeColumns.chainSeverity, VolumeColumns.chainHealth, VolumeColumns.chainDetail,
+           VolumeColumns.deepCheckState, VolumeColumns.corruptions, VolumeColumns.leakedClusters]
             .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.volumeTable) }
 
     func verdicts(in reading: MIBReading) -> [Verdict] {
         func verdicts<Entry>(_ table: Table<Entry>, owners: [UInt32: String], only: String?, name: Column<Entry>,
-                             severity: Column<Entry>, health: Column<Entry>, detail: Column<Entry>) -> [Verdict] {
+                             severity: Column<Entry>, health: Column<Entry>, detail: Column<Entry>,
+                             deepCheck: (state: Column<Entry>, corruptions: Column<Entry>, leaks: Column<Entry>)) -> [Verdict] {
             reading.rows(of: table).compactMap { row in
                 let owner = row.index.first.flatMap { owners[$0] } ?? "?"
                 guard only == nil || owner == only else { return nil }
                 let severity = row[severity]?.severity ?? .warning
                 // An empty drive or a network disk has no chain to judge, unless it is a problem itself.
                 if row[health]?.isNotInspected == true && severity < .warning { return nil }
+                let state = row[deepCheck.state]?.enumeration(DeepCheckState.self)
                 return Verdict(name: "\(owner)/\(row[name]?.text ?? "?")", severity: severity,
-                               code: row[health]?.chainConditionCode ?? "?", detail: row[detail]?.text ?? "")
+                               code: row[health]?.chainConditionCode ?? "?", detail: row[detail]?.text ?? "",
+                               corruptions: row[deepCheck.corruptions]?.number ?? 0, leaks: row[deepCheck.leaks]?.number ?? 0,
+                               deepChecked: state == .checked || state == .checkedWhileInUse)
             }
         }
         let disks = pool != nil ? [] : verdicts(
             VirtAgentxMIB.diskTable, owners: reading.domainNames, only: domain, name: DiskColumns.target,
-            severity: DiskColumns.chainSeverity, health: DiskColumns.chainHealth, detail: DiskColumns.chainDetail)
+            severity: DiskColumns.chainSeverity, health: DiskColumns.chainHealth, detail: DiskColumns.chainDetail,
+            deepCheck: (DiskColumns.deepCheckState, DiskColumns.corruptions, DiskColumns.leakedClusters))
         let volumes = domain != nil ? [] : verdicts(
             VirtAgentxMIB.volumeTable, owners: reading.poolNames, only: pool, name: VolumeColumns.name,
-            severity: VolumeColumns.chainSeverity, health: VolumeColumns.chainHealth, detail: VolumeColumns.chainDetail)
+            severity: VolumeColumns.chainSeverity, health: VolumeColumns.chainHealth, detail: VolumeColumns.chainDetail,
+            deepCheck: (VolumeColumns.deepCheckState, VolumeColumns.corruptions, VolumeColumns.leakedClusters))
         return disks + volumes
     }
 
@@ -70,7 +81,10 @@ struct CheckChains: ParsableCommand {
             service: service, status: max(worst, counted), summary: summary,
             performance: [PerformanceDatum("unhealthy", Double(unhealthy.count), warning: options.warningRange,
                                            critical: options.criticalRange, minimum: 0),
-                          PerformanceDatum("chains", Double(chains.count), minimum: 0)],
+                          PerformanceDatum("chains", Double(chains.count), minimum: 0),
+                          PerformanceDatum("deep_checked", Double(chains.count(where: \.deepChecked)), minimum: 0),
+                          PerformanceDatum("corruptions", Double(chains.reduce(0) { $0 + $1.corruptions }), minimum: 0),
+                          PerformanceDatum("leaks", Double(chains.reduce(0) { $0 + $1.leaks }), minimum: 0)],
             details: unhealthy.map { "\($0.name): \($0.severity) \($0.detail)" }))
     }
 }

@@ -82,7 +82,7 @@ struct ShowView {
 
     private func disks() -> TextTable {
         let domains = reading.domainNames
-        var table = TextTable(["Domain", "Disk", "Device", "Format", ">Capacity", ">Depth", "Chain", "Drift", "Source", "Detail"])
+        var table = TextTable(["Domain", "Disk", "Device", "Format", ">Capacity", ">Depth", "Chain", "Drift", "Deep check", "Source", "Detail"])
         for row in reading.rows(of: VirtAgentxMIB.diskTable) {
             let severity = row[DiskColumns.chainSeverity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
@@ -95,6 +95,8 @@ struct ShowView {
                           TextTable.Cell("\(row[DiskColumns.chainDepth]?.number ?? 0)"),
                           verdict(row[DiskColumns.chainHealth], severity),
                           TextTable.Cell(drift.map { "\($0)" } ?? "?", drift == .differs ? .warning : .plain),
+                          Self.deepCheck(row[DiskColumns.deepCheckState], corruptions: row[DiskColumns.corruptions],
+                                         leaks: row[DiskColumns.leakedClusters]),
                           TextTable.Cell(row[DiskColumns.source]?.text ?? ""),
                           TextTable.Cell(severity >= .warning ? row[DiskColumns.chainDetail]?.text ?? "" : "")])
         }
@@ -104,7 +106,7 @@ struct ShowView {
     private func layers() -> TextTable {
         let domains = reading.domainNames
         let targets = Dictionary(reading.rows(of: VirtAgentxMIB.diskTable).map { ($0.index, $0[DiskColumns.target]?.text ?? "?") }) { a, _ in a }
-        var table = TextTable(["Domain", "Disk", ">Depth", "Declared", "Probed", ">Virtual size", "Condition", "Source", "Detail"])
+        var table = TextTable(["Domain", "Disk", ">Depth", "Declared", "Probed", ">Virtual size", "Condition", "Deep check", "Source", "Detail"])
         for row in reading.rows(of: VirtAgentxMIB.chainLayerTable) {
             let severity = row[LayerColumns.severity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
@@ -115,6 +117,8 @@ struct ShowView {
                           TextTable.Cell(row[LayerColumns.probedFormat]?.text ?? ""),
                           TextTable.Cell(Self.size(row[LayerColumns.virtualSize]?.number ?? 0)),
                           verdict(row[LayerColumns.condition], severity),
+                          Self.deepCheck(row[LayerColumns.deepCheckState], corruptions: row[LayerColumns.corruptions],
+                                         leaks: row[LayerColumns.leakedClusters]),
                           TextTable.Cell(row[LayerColumns.source]?.text ?? ""),
                           TextTable.Cell(severity >= .warning ? row[LayerColumns.detail]?.text ?? "" : "")])
         }
@@ -157,7 +161,7 @@ struct ShowView {
 
     private func volumes() -> TextTable {
         let pools = reading.poolNames
-        var table = TextTable(["Pool", "Volume", "Format", ">Capacity", ">Allocation", ">Depth", "Chain", "Detail"])
+        var table = TextTable(["Pool", "Volume", "Format", ">Capacity", ">Allocation", ">Depth", "Chain", "Deep check", "Detail"])
         for row in reading.rows(of: VirtAgentxMIB.volumeTable) {
             let severity = row[VolumeColumns.chainSeverity]?.severity ?? .warning
             guard !problemsOnly || severity >= .warning else { continue }
@@ -167,9 +171,30 @@ struct ShowView {
                           TextTable.Cell(Self.size(row[VolumeColumns.allocation]?.number ?? 0)),
                           TextTable.Cell("\(row[VolumeColumns.chainDepth]?.number ?? 0)"),
                           verdict(row[VolumeColumns.chainHealth], severity),
+                          Self.deepCheck(row[VolumeColumns.deepCheckState], corruptions: row[VolumeColumns.corruptions],
+                                         leaks: row[VolumeColumns.leakedClusters]),
                           TextTable.Cell(severity >= .warning ? row[VolumeColumns.chainDetail]?.text ?? "" : "")])
         }
         return table
+    }
+
+    /// A deep check in a word or two: "clean", "3 corrupt, 2 leaked", "pending", "-" where none applies.
+    static func deepCheck(_ state: SNMPValue?, corruptions: SNMPValue?, leaks: SNMPValue?) -> TextTable.Cell {
+        guard let state = state?.enumeration(DeepCheckState.self) else { return TextTable.Cell("?") }
+        let corrupt = corruptions?.number ?? 0, leaked = leaks?.number ?? 0
+        switch state {
+        case .notApplicable:
+            return TextTable.Cell("-")
+        case .checked, .checkedWhileInUse:
+            let inUse = state == .checkedWhileInUse ? " (in use)" : ""
+            guard corrupt > 0 || leaked > 0 else { return TextTable.Cell("clean" + inUse, .good) }
+            let counts = [corrupt > 0 ? "\(corrupt) corrupt" : nil, leaked > 0 ? "\(leaked) leaked" : nil].compactMap { $0 }
+            return TextTable.Cell(counts.joined(separator: ", ") + inUse, corrupt > 0 ? .critical : .warning)
+        case .failed:
+            return TextTable.Cell("failed", .warning)
+        case .pending, .skippedInUse, .off:
+            return TextTable.Cell(state == .skippedInUse ? "in use" : "\(state)")
+        }
     }
 
     /// A chain condition, coloured by its severity.

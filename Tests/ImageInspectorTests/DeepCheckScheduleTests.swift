@@ -13,18 +13,11 @@ import TestSupport
         }
     }
 
-    /// A qcow2 file with a leaked cluster (the header's refcount raised from 1
-    /// to 2), and its leaks as qemu-img check counts them.
+    /// A qcow2 file with a leaked cluster, and its leaks as qemu-img check counts them.
     static func leakyImage(_ fixtures: Fixtures) throws -> (path: String, leaks: Int) {
         try fixtures.qemuImg("create", "-f", "qcow2", "leaky.qcow2", "16M")
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixtures.path("leaky.qcow2")))
-        func u64(_ offset: Int) -> UInt64 { bytes[offset ..< offset + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        let refcountBlock = u64(Int(u64(48)))   // refcount_table_offset, then its first entry
-        try fixtures.patchBigEndian("leaky.qcow2", at: refcountBlock, 2, width: 2)
-        let (output, _) = try fixtures.run(try Fixtures.qemuImgPath(), ["check", "--output=json", fixtures.path("leaky.qcow2")],
-                                           mustSucceed: false)
-        let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
-        return (fixtures.path("leaky.qcow2"), json?["leaks"] as? Int ?? 0)
+        try QCow2Damage.setHeaderRefcount(of: fixtures.path("leaky.qcow2"), to: 2)
+        return (fixtures.path("leaky.qcow2"), try QCow2Damage.qemuCounts(of: fixtures.path("leaky.qcow2")).leaks)
     }
 
     @Test func aFileIsCheckedOnceAndItsResultReachesItsChains() throws {

@@ -129,3 +129,28 @@ public final class Fixtures {
         }
     }
 }
+
+/// Damage the deep check finds, patched into a qcow2 file with 16-bit refcounts:
+/// the header cluster's refcount set to `refcount` (0: a corruption, the header
+/// is referenced once; 2: a leak).
+public enum QCow2Damage {
+    public static func setHeaderRefcount(of path: String, to refcount: UInt16) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        func u64(at offset: UInt64) throws -> UInt64 {
+            try handle.seek(toOffset: offset)
+            return (try handle.read(upToCount: 8) ?? Data()).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        // refcount_table_offset (header byte 48), then the table's first entry: the first refcount block.
+        let block = try u64(at: try u64(at: 48))
+        try handle.seek(toOffset: block)
+        try handle.write(contentsOf: Data([UInt8(refcount >> 8), UInt8(truncatingIfNeeded: refcount)]))
+    }
+
+    /// What `qemu-img check --output=json` counts in the file: (corruptions, leaks).
+    public static func qemuCounts(of path: String) throws -> (corruptions: Int, leaks: Int) {
+        let result = try Command.run(try Fixtures.qemuImgPath(), ["check", "--output=json", path])
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        return (json["corruptions"] as? Int ?? 0, json["leaks"] as? Int ?? 0)
+    }
+}
