@@ -18,7 +18,7 @@ import Testing
         #expect(result.status == 2, "\(result.stdout)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("VIRT CHAINS CRITICAL - 8 of 13 chains unhealthy: ") == true, "\(result.stdout)")
-        #expect(lines.first?.hasSuffix("| unhealthy=8;;;0; chains=13;;;0;") == true, "\(result.stdout)")
+        #expect(lines.first?.hasSuffix("| unhealthy=8;;;0; chains=13;;;0; deep_checked=0;;;0; corruptions=0;;;0; leaks=0;;;0;") == true, "\(result.stdout)")
         #expect(lines.count == 9, "one detail line per unhealthy chain with -v")
         #expect(result.stdout.contains("legacy/vdb: critical"))
     }

@@ -47,7 +47,7 @@ import Testing
         // The statuses themselves, so that agreement is not agreement on nothing.
         let chains = try run(["check", "chains"] + v2c)
         #expect(chains.status == 2 && chains.stdout.hasPrefix("VIRT CHAINS CRITICAL - 8 of 13 chains unhealthy"), "\(chains.stdout)")
-        #expect(chains.stdout.hasSuffix("| unhealthy=8;;;0; chains=13;;;0;\n"))
+        #expect(chains.stdout.hasSuffix("| unhealthy=8;;;0; chains=13;;;0; deep_checked=0;;;0; corruptions=0;;;0; leaks=0;;;0;\n"))
         #expect(try run(["check", "domains", "--domain", "build"] + v3).status == 1, "paused")
         #expect(try run(["check", "pools", "-c", "@0:1"] + v2c).status == 2)
 
