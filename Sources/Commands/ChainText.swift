@@ -17,7 +17,11 @@ enum ChainText {
             for condition in layer.conditions where condition.severity > .ok {
                 lines.append("\(indent)\(condition.severity): \(condition.code): \(condition.detail(layer: layer.path))")
             }
-            if let check = layer.deepCheck { lines += deepCheckLines(check.outcome, indent: indent) }
+            if let check = layer.deepCheck {
+                lines += deepCheckLines(check.outcome, indent: indent)
+            } else {
+                lines += listingLines(snapshots: layer.snapshots, bitmaps: layer.bitmaps, indent: indent)
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -29,11 +33,15 @@ enum ChainText {
             + "\(result.allocatedClusters) of \(result.totalClusters) clusters allocated, image end \(bytes(result.imageEndOffset))"]
         lines += result.findings.map { "\(indent)  \($0.kind.rawValue): \($0.message)" }
         if result.findingsOmitted > 0 { lines.append("\(indent)  ... and \(result.findingsOmitted) more") }
-        lines += result.snapshots.map { "\(indent)snapshot \($0.id) '\($0.name)': \(bytes($0.vmStateSize)) of VM state" }
-        lines += result.bitmaps.map {
-            "\(indent)bitmap '\($0.name)': granularity \(bytes($0.granularity))\($0.inUse ? ", in use" : "")\($0.auto ? ", auto" : "")"
-        }
-        return lines
+        return lines + listingLines(snapshots: result.snapshots, bitmaps: result.bitmaps, indent: indent)
+    }
+
+    /// A layer's internal snapshots and persistent bitmaps, one a line.
+    static func listingLines(snapshots: [QCow2Snapshot], bitmaps: [QCow2Bitmap], indent: String) -> [String] {
+        snapshots.map { "\(indent)snapshot \($0.id) '\($0.name)': \(bytes($0.vmStateSize)) of VM state" }
+            + bitmaps.map {
+                "\(indent)bitmap '\($0.name)': granularity \(bytes($0.granularity))\($0.inUse ? ", in use" : "")\($0.auto ? ", auto" : "")"
+            }
     }
 
     /// 10485760 -> "10 MiB"; binary units, one decimal where it matters.

@@ -116,6 +116,7 @@ public enum VirtAgentxMIB {
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
+        layerSnapshotTable, layerBitmapTable,
     ]
 
     /// Every object the module declares under `virtAgentxObjects`, in OID order.

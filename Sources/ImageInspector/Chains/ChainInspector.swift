@@ -183,6 +183,7 @@ public struct ChainInspector: Sendable {
                 layer.conditions.append(Self.externalDataFile(header, imagePath: path))
             }
             guard served == probed else { return nil }
+            (layer.snapshots, layer.bitmaps) = (inspection.snapshots, inspection.bitmaps)
             if deep, probed == .qcow2 {
                 Self.deepCheck(path: path, layer: &layer)
             } else if !inspection.bitmapsInUse.isEmpty, !QEMULocks.areHeld(on: filePath) {

@@ -57,6 +57,10 @@ public struct ImageLayer: Sendable, Hashable {
     public var identity: FileIdentity?
     /// Never empty: ``LayerCondition/ok`` alone when nothing was found.
     public var conditions: [LayerCondition]
+    /// A qcow2 layer's internal snapshots and persistent bitmaps, as its header's
+    /// tables list them (bounded reads: a long table is listed in full by the deep check).
+    public var snapshots: [QCow2Snapshot] = []
+    public var bitmaps: [QCow2Bitmap] = []
     /// The last deep check of this file, when one ran (`inspect --deep`, the agent's schedule).
     public var deepCheck: LayerDeepCheck?
 

@@ -18,11 +18,20 @@ struct LayerInspection: Sendable, Hashable {
     /// Persistent bitmaps flagged in use: normal while a QEMU has the image
     /// open, a bitmap not saved cleanly otherwise (decided per walk: whether a
     /// QEMU holds the file changes without the file changing).
-    var bitmapsInUse: [String] = []
+    var bitmapsInUse: [String] { bitmaps.filter(\.inUse).map(\.name) }
+    /// The persistent bitmaps and internal snapshots the header's tables list (as
+    /// far as the bounded reads below reach: ``maxBitmapDirectoryRead``, ``maxSnapshotTableRead``).
+    var bitmaps: [QCow2Bitmap] = []
+    var snapshots: [QCow2Snapshot] = []
 
     /// The largest bitmap directory read with the header (qemu-img writes
     /// about 40 bytes a bitmap); a larger one is left to `inspect --deep`.
     static let maxBitmapDirectoryRead: UInt64 = 8192
+
+    /// The most of the snapshot table read with the header: about a hundred
+    /// snapshots as qemu-img writes them (40 bytes, 16 of extra data, an id and a
+    /// name each); the entries beyond are left to `inspect --deep`.
+    static let maxSnapshotTableRead = 8192
 
     /// Opens and reads the file at `path`, which `identity` (from `stat`) says
     /// is a regular file or block device. Failures become conditions.
@@ -88,8 +97,12 @@ struct LayerInspection: Sendable, Hashable {
             backingFormat = header.extensions.backingFormat
             if let bitmaps = header.extensions.bitmaps, bitmaps.count > 0, bitmaps.directorySize <= Self.maxBitmapDirectoryRead,
                let directory = try? source.read(at: bitmaps.directoryOffset, count: Int(bitmaps.directorySize)) {
-                bitmapsInUse = QCow2BitmapDirectory(directory, count: bitmaps.count, clusterSize: header.clusterSize)
-                    .bitmaps.filter(\.inUse).map(\.name)
+                self.bitmaps = QCow2BitmapDirectory(directory, count: bitmaps.count, clusterSize: header.clusterSize).bitmaps
+            }
+            if header.snapshotCount > 0, header.snapshotsOffset < source.size,
+               let table = try? source.read(at: header.snapshotsOffset, count: Self.maxSnapshotTableRead) {
+                let bytes = MemoryImageSource(bytes: (try? table.bytes(at: 0, count: UInt64(table.count))) ?? [], base: header.snapshotsOffset)
+                snapshots = (try? QCow2SnapshotTable(file: bytes, header: header, partial: true))?.snapshots ?? []
             }
             isDirty = header.isDirty
             let unknown = header.unknownIncompatibleFeatures

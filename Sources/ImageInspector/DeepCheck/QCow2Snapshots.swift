@@ -25,7 +25,10 @@ struct QCow2SnapshotTable {
     static let maxExtraData: UInt32 = 1024
     static let headerSize: UInt64 = 40
 
-    init(file: MetadataFile, header: QCow2Header) throws(DeepCheckError) {
+    /// Reads the table from `file`. `partial`: for a listing read with the
+    /// header, where `file` holds only the table's first bytes: an entry that does
+    /// not fit ends the listing instead of failing it.
+    init(file: some ImageSource, header: QCow2Header, partial: Bool = false) throws(DeepCheckError) {
         guard header.snapshotCount > 0 else { return }
         guard header.snapshotCount <= Self.maxSnapshots else {
             throw .unopenable("snapshot table too large: \(header.snapshotCount) snapshots")
@@ -37,31 +40,14 @@ struct QCow2SnapshotTable {
         snapshots.reserveCapacity(Int(min(header.snapshotCount, 1024)))
         for _ in 0 ..< header.snapshotCount {
             offset = (offset + 7) & ~7
-            let entry = try Self.read(file, at: offset, count: Int(Self.headerSize))
-            let fields: (id: UInt64, name: UInt64, extra: UInt32, vmState: UInt32, l1Offset: UInt64, l1Size: UInt32,
-                         seconds: UInt32, nanoseconds: UInt32, clock: UInt64)
-            do throws(ByteReader.Overrun) {
-                fields = (UInt64(try entry.u16be(at: 12)), UInt64(try entry.u16be(at: 14)), try entry.u32be(at: 36),
-                          try entry.u32be(at: 32), try entry.u64be(at: 0), try entry.u32be(at: 8),
-                          try entry.u32be(at: 16), try entry.u32be(at: 20), try entry.u64be(at: 24))
+            do throws(DeepCheckError) {
+                let (snapshot, next) = try Self.entry(file, at: offset)
+                snapshots.append(snapshot)
+                offset = next
             } catch {
-                throw .unopenable("snapshot table truncated")
+                if partial { break }
+                throw error
             }
-            guard fields.extra <= Self.maxExtraData else {
-                throw .unopenable("snapshot table entry at \(hex(offset)): \(fields.extra) bytes of extra data")
-            }
-            var vmStateSize = UInt64(fields.vmState)
-            if fields.extra >= 8 {
-                let extra = try Self.read(file, at: offset + Self.headerSize, count: 8)
-                vmStateSize = (try? extra.u64be(at: 0)) ?? vmStateSize
-            }
-            let strings = try Self.read(file, at: offset + Self.headerSize + UInt64(fields.extra), count: Int(fields.id + fields.name))
-            snapshots.append(QCow2Snapshot(
-                id: (try? strings.string(at: 0, count: fields.id)) ?? "",
-                name: (try? strings.string(at: fields.id, count: fields.name)) ?? "",
-                dateSeconds: fields.seconds, dateNanoseconds: fields.nanoseconds, vmClockNanoseconds: fields.clock,
-                vmStateSize: vmStateSize, l1TableOffset: fields.l1Offset, l1Size: fields.l1Size))
-            offset += Self.headerSize + UInt64(fields.extra) + fields.id + fields.name
             guard offset - header.snapshotsOffset <= Self.maxTableSize else {
                 throw .unopenable("snapshot table larger than 64 MiB")
             }
@@ -69,7 +55,37 @@ struct QCow2SnapshotTable {
         size = offset - header.snapshotsOffset
     }
 
-    private static func read(_ file: MetadataFile, at offset: UInt64, count: Int) throws(DeepCheckError) -> ByteReader {
+    /// The entry at `offset` and the offset just past it.
+    private static func entry(_ file: some ImageSource, at offset: UInt64) throws(DeepCheckError) -> (QCow2Snapshot, UInt64) {
+        let entry = try read(file, at: offset, count: Int(headerSize))
+        let fields: (id: UInt64, name: UInt64, extra: UInt32, vmState: UInt32, l1Offset: UInt64, l1Size: UInt32,
+                     seconds: UInt32, nanoseconds: UInt32, clock: UInt64)
+        do throws(ByteReader.Overrun) {
+            fields = (UInt64(try entry.u16be(at: 12)), UInt64(try entry.u16be(at: 14)), try entry.u32be(at: 36),
+                      try entry.u32be(at: 32), try entry.u64be(at: 0), try entry.u32be(at: 8),
+                      try entry.u32be(at: 16), try entry.u32be(at: 20), try entry.u64be(at: 24))
+        } catch {
+            throw .unopenable("snapshot table truncated")
+        }
+        guard fields.extra <= maxExtraData else {
+            throw .unopenable("snapshot table entry at \(hex(offset)): \(fields.extra) bytes of extra data")
+        }
+        var vmStateSize = UInt64(fields.vmState)
+        if fields.extra >= 8 {
+            let extra = try read(file, at: offset + headerSize, count: 8)
+            vmStateSize = (try? extra.u64be(at: 0)) ?? vmStateSize
+        }
+        let strings = try read(file, at: offset + headerSize + UInt64(fields.extra), count: Int(fields.id + fields.name))
+        guard strings.count == Int(fields.id + fields.name) else { throw .unopenable("snapshot table truncated") }
+        let snapshot = QCow2Snapshot(
+            id: (try? strings.string(at: 0, count: fields.id)) ?? "",
+            name: (try? strings.string(at: fields.id, count: fields.name)) ?? "",
+            dateSeconds: fields.seconds, dateNanoseconds: fields.nanoseconds, vmClockNanoseconds: fields.clock,
+            vmStateSize: vmStateSize, l1TableOffset: fields.l1Offset, l1Size: fields.l1Size)
+        return (snapshot, offset + headerSize + UInt64(fields.extra) + fields.id + fields.name)
+    }
+
+    private static func read(_ file: some ImageSource, at offset: UInt64, count: Int) throws(DeepCheckError) -> ByteReader {
         do {
             return try file.read(at: offset, count: count)
         } catch {

@@ -19,15 +19,17 @@ protocol ImageSource {
     func read(at offset: UInt64, count: Int) throws(ImageReadError) -> ByteReader
 }
 
-/// An in-memory image: for parsing tests, and for bytes already read.
+/// An in-memory image: for parsing tests, and for bytes already read (those
+/// of a file from offset `base` on: nothing is read before it).
 struct MemoryImageSource: ImageSource {
     let bytes: [UInt8]
+    var base: UInt64 = 0
 
-    var size: UInt64 { UInt64(bytes.count) }
+    var size: UInt64 { base + UInt64(bytes.count) }
 
     func read(at offset: UInt64, count: Int) throws(ImageReadError) -> ByteReader {
-        guard offset < size else { return ByteReader([], baseOffset: offset) }
-        let start = Int(offset)
+        guard offset >= base, offset < size else { return ByteReader([], baseOffset: offset) }
+        let start = Int(offset - base)
         let end = start + min(count, bytes.count - start)
         return ByteReader(bytes[start ..< end], baseOffset: offset)
     }
