@@ -114,6 +114,11 @@ public final class DeepCheckSchedule: Sendable {
         }
     }
 
+    /// The last check recorded for the file at `path`, if any.
+    public func lastCheck(of path: String) -> LayerDeepCheck? {
+        core.state.withLock { $0.entries[path]?.check }
+    }
+
     /// Checks finished so far (tests).
     public var checksRun: Int { core.state.withLock { $0.checksRun } }
 

@@ -64,7 +64,7 @@ public struct FileIdentity: Sendable, Hashable, Codable {
 
     /// Looks a path up with `stat()` (symbolic links followed, as qemu does when
     /// opening a backing file), without opening it.
-    static func of(path: String) throws(Errno) -> FileIdentity {
+    public static func of(path: String) throws(Errno) -> FileIdentity {
         try of(path: FilePath(path))
     }
 
