@@ -96,7 +96,16 @@ struct Poller: PollSource {
     mutating func dropConnection() { connection = nil }
     mutating func attach(_ sink: ChangeSink) {
         self.sink = sink
-        deepChecks?.whenRecorded { sink.changed(.deepCheck) }
+        deepChecks?.whenChanged { [logger] path, check in
+            let found = check.conditions
+            if found.isEmpty {
+                logger.info("deep check: nothing wrong any more", metadata: ["image": "\(path)"])
+            } else {
+                logger.warning("deep check: \(found.map { $0.detail(layer: path) }.joined(separator: "; "))",
+                               metadata: ["image": "\(path)"])
+            }
+            sink.changed(.deepCheck)
+        }
     }
     mutating func watch(abandoned: @escaping @Sendable () -> Bool) { isAbandoned = abandoned }
     var rowIndexes: RowIndexRegistry { indexes }

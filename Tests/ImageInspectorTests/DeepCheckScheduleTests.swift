@@ -25,8 +25,8 @@ import TestSupport
         let (path, leaks) = try Self.leakyImage(fixtures)
         #expect(leaks > 0, "qemu-img check finds the leaks")
         let schedule = DeepCheckSchedule(settings: .init(interval: .seconds(3600), bytesPerSecond: 64 << 20))
-        let recorded = Atomic(0)
-        schedule.whenRecorded { recorded.add(1, ordering: .relaxed) }
+        let changed = Atomic(0)
+        schedule.whenChanged { _, _ in changed.add(1, ordering: .relaxed) }
         var chain = ChainInspector().inspect(path: path)
         #expect(chain.layers[0].deepCheck == nil && chain.health.severity == .ok)
 
@@ -36,7 +36,7 @@ import TestSupport
         #expect(chain.layers[0].deepCheck?.state == .checked)
         #expect(chain.layers[0].deepCheck?.result?.leaks == leaks, "the same leaks as qemu-img check")
         #expect(chain.health.condition == .leakedClusters(count: leaks) && chain.health.severity == .warning)
-        #expect(recorded.load(ordering: .relaxed) == 1, "the collector is told once")
+        #expect(changed.load(ordering: .relaxed) == 1, "the collector is told of the leaks once")
 
         // Offered again at the next poll: its check stands for the interval.
         schedule.offer(Self.candidates(ChainInspector().inspect(path: path), topInUse: false))
@@ -49,6 +49,8 @@ import TestSupport
         try fixtures.qemuImg("create", "-f", "qcow2", "base.qcow2", "16M")
         try fixtures.qemuImg("create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2")
         let schedule = DeepCheckSchedule(settings: .init(interval: .seconds(3600), bytesPerSecond: 64 << 20))
+        let changed = Atomic(0)
+        schedule.whenChanged { _, _ in changed.add(1, ordering: .relaxed) }
         let chain = ChainInspector().inspect(path: fixtures.path("top.qcow2"))
         schedule.offer(Self.candidates(chain, topInUse: true))
         // The base, only read by the domain, is checked; the top it writes is not.
@@ -66,6 +68,7 @@ import TestSupport
         annotated = chain
         schedule.annotate(&annotated)
         #expect(annotated.layers[0].deepCheck?.state == .checkedWhileInUse)
+        #expect(changed.load(ordering: .relaxed) == 0, "clean results wait for the next poll")
     }
 
     @Test func nothingRunsWhenTheIntervalIsZero() throws {

@@ -77,10 +77,12 @@ public final class DeepCheckSchedule: Sendable {
         core.wake.signal()
     }
 
-    /// Called (on the schedule's thread) after each check is recorded: the
-    /// collector polls again so the tables show it.
-    public func whenRecorded(_ callback: @escaping @Sendable () -> Void) {
-        core.state.withLock { $0.recorded = callback }
+    /// Called (on a check's thread) when a check changes what is known of a file:
+    /// it found something, or no longer finds what the last check found. The
+    /// collector then polls at once; a clean result, the common case, waits for
+    /// the next poll, so a host's first day of checks costs no extra polls.
+    public func whenChanged(_ callback: @escaping @Sendable (_ path: String, _ check: LayerDeepCheck) -> Void) {
+        core.state.withLock { $0.changed = callback }
     }
 
     /// The files the last poll's chains reach. Files no longer offered are forgotten.
@@ -148,7 +150,7 @@ public final class DeepCheckSchedule: Sendable {
             var hung: Set<String> = []
             var threadStarted = false
             var stopping = false
-            var recorded: (@Sendable () -> Void)?
+            var changed: (@Sendable (String, LayerDeepCheck) -> Void)?
             var checksRun = 0
         }
         let state: Mutex<State>
@@ -243,14 +245,14 @@ public final class DeepCheckSchedule: Sendable {
         }
 
         private func record(_ path: String, _ entry: Entry, endingHang: Bool) {
-            let callback = state.withLock { state -> (@Sendable () -> Void)? in
+            let callback = state.withLock { state -> (@Sendable (String, LayerDeepCheck) -> Void)? in
                 if endingHang { state.hung.remove(path) }
                 guard state.candidates[path] != nil else { return nil }
-                state.entries[path] = entry
+                let before = state.entries.updateValue(entry, forKey: path)
                 state.checksRun += 1
-                return state.recorded
+                return entry.check.conditions == (before?.check.conditions ?? []) ? nil : state.changed
             }
-            callback?()
+            callback?(path, entry.check)
             wake.signal()
         }
     }
