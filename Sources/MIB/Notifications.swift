@@ -20,13 +20,16 @@ public struct NotificationKinds: OptionSet, Sendable {
     public static let connection = NotificationKinds(rawValue: 1 << 4)
     /// A domain's statistics stop coming (its QEMU does not answer) or come again.
     public static let domainResponse = NotificationKinds(rawValue: 1 << 5)
+    /// A deep check found something in a disk's or volume's chain, or no longer finds it.
+    public static let deepCheck = NotificationKinds(rawValue: 1 << 6)
     public static let all: NotificationKinds = [.domainState, .chainHealth, .poolState, .poolFull, .connection,
-                                                .domainResponse]
+                                                .domainResponse, .deepCheck]
 
-    /// The names options use: domain-state, chain-health, pool-state, pool-full, connection, domain-response.
+    /// The names options use: domain-state, chain-health, pool-state, pool-full, connection, domain-response, deep-check.
     public static let names: [String: NotificationKinds] = [
         "domain-state": .domainState, "chain-health": .chainHealth, "pool-state": .poolState,
         "pool-full": .poolFull, "connection": .connection, "domain-response": .domainResponse,
+        "deep-check": .deepCheck,
     ]
 }
 
@@ -44,7 +47,8 @@ extension VirtAgentxMIB {
     /// The notifications, numbered as the module numbers them under virtAgentxNotifications.
     enum NotificationType: UInt32 {
         case domainStateChange = 1, diskChainHealthChange, poolStateChange, poolNearlyFull,
-             libvirtConnectionLost, libvirtConnectionRestored, domainUnresponsive, domainResponsive
+             libvirtConnectionLost, libvirtConnectionRestored, domainUnresponsive, domainResponsive,
+             diskDeepCheckChange, volumeDeepCheckChange
 
         var oid: OID { notificationsRoot.appending(rawValue) }
     }
@@ -61,6 +65,7 @@ extension VirtAgentxMIB {
         if kinds.contains(.domainState) { result += domainStateChanges(old, new) }
         if kinds.contains(.domainResponse) { result += domainResponseChanges(old, new) }
         if kinds.contains(.chainHealth) { result += chainHealthChanges(old, new) }
+        if kinds.contains(.deepCheck) { result += deepCheckChanges(old, new) }
         if kinds.contains(.poolState) || kinds.contains(.poolFull) {
             result += poolChanges(old, new, kinds: kinds, fullPercent: poolFullPercent)
         }
@@ -137,6 +142,59 @@ extension VirtAgentxMIB {
                 cell(diskTable, DiskColumns.chainDetail, index, .string(verdict.detail)),
             ])
         }
+    }
+
+    /// virtDiskDeepCheckChange and virtVolumeDeepCheckChange when what the deep checks
+    /// found in a chain changes: its counts, or whether a check failed. A first
+    /// clean check is no news; a first check that finds something is.
+    private static func deepCheckChanges(_ old: Snapshot, _ new: Snapshot) -> [Notification] {
+        struct Found: Equatable {
+            var corruptions, leaks, bitmaps: Int
+            var failed: Bool
+            init(_ summary: DeepCheckSummary) {
+                (corruptions, leaks, bitmaps) = (summary.corruptions, summary.leaks, summary.bitmapProblems)
+                failed = summary.state == .failed
+            }
+        }
+        struct DiskKey: Hashable { var domain: UInt32, disk: UInt32 }
+        struct VolumeKey: Hashable { var pool: UInt32, volume: UInt32 }
+        let disksBefore = Dictionary(old.disks.map {
+            (DiskKey(domain: $0.domainIndex, disk: $0.index), Found($0.deepCheckSummary(old.host.deepChecks)))
+        }) { a, _ in a }
+        let volumesBefore = Dictionary(old.volumes.map {
+            (VolumeKey(pool: $0.poolIndex, volume: $0.index), Found($0.deepCheckSummary(old.host.deepChecks)))
+        }) { a, _ in a }
+        let domainNames = Dictionary(new.domains.map { ($0.index, $0.name) }) { a, _ in a }
+        let poolNames = Dictionary(new.pools.map { ($0.index, $0.name) }) { a, _ in a }
+        let disks: [Notification] = new.disks.compactMap { disk in
+            let summary = disk.deepCheckSummary(new.host.deepChecks)
+            guard let before = disksBefore[DiskKey(domain: disk.domainIndex, disk: disk.index)],
+                  before != Found(summary) else { return nil }
+            let index = [disk.domainIndex, disk.index]
+            return Notification(oid: NotificationType.diskDeepCheckChange.oid, varbinds: [
+                cell(domainTable, DomainColumns.name, [disk.domainIndex], .string(domainNames[disk.domainIndex] ?? "")),
+                cell(diskTable, DiskColumns.target, index, .string(disk.target)),
+                cell(diskTable, DiskColumns.deepCheckState, index, .integer(summary.state.rawValue)),
+                cell(diskTable, DiskColumns.corruptions, index, .gauge(saturating: UInt64(summary.corruptions))),
+                cell(diskTable, DiskColumns.leakedClusters, index, .gauge(saturating: UInt64(summary.leaks))),
+                cell(diskTable, DiskColumns.bitmapProblems, index, .gauge(saturating: UInt64(summary.bitmapProblems))),
+            ])
+        }
+        let volumes: [Notification] = new.volumes.compactMap { volume in
+            let summary = volume.deepCheckSummary(new.host.deepChecks)
+            guard let before = volumesBefore[VolumeKey(pool: volume.poolIndex, volume: volume.index)],
+                  before != Found(summary) else { return nil }
+            let index = [volume.poolIndex, volume.index]
+            return Notification(oid: NotificationType.volumeDeepCheckChange.oid, varbinds: [
+                cell(poolTable, PoolColumns.name, [volume.poolIndex], .string(poolNames[volume.poolIndex] ?? "")),
+                cell(volumeTable, VolumeColumns.name, index, .string(volume.name)),
+                cell(volumeTable, VolumeColumns.deepCheckState, index, .integer(summary.state.rawValue)),
+                cell(volumeTable, VolumeColumns.corruptions, index, .gauge(saturating: UInt64(summary.corruptions))),
+                cell(volumeTable, VolumeColumns.leakedClusters, index, .gauge(saturating: UInt64(summary.leaks))),
+                cell(volumeTable, VolumeColumns.bitmapProblems, index, .gauge(saturating: UInt64(summary.bitmapProblems))),
+            ])
+        }
+        return disks + volumes
     }
 
     private static func poolChanges(_ old: Snapshot, _ new: Snapshot, kinds: NotificationKinds,

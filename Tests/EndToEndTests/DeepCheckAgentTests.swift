@@ -41,6 +41,18 @@ import Testing
             }
             #expect(trap != nil, "no virtDiskChainHealthChange to metadataCorruptions(21) for web1/vda:\n\(traps.notifications())\n\(agent.process.output.suffix(3000))")
 
+            // And the deep check's own notifications, with the counts.
+            let corruptions = "\(Subtree.diskEntry).\(DiskColumns.corruptions.subID).\(vda)"
+            let diskTrap = traps.waitFor("1.3.6.1.4.1.32473.0.9", timeout: .seconds(20)) { varbinds in
+                varbinds.contains { $0.oid == corruptions && $0.value == "\(qemuMid.corruptions)" }
+            }
+            #expect(diskTrap != nil, "no virtDiskDeepCheckChange for web1/vda: \(traps.notifications())")
+            let volumeTrap = traps.waitFor("1.3.6.1.4.1.32473.0.10", timeout: .seconds(20)) { varbinds in
+                varbinds.contains { $0.oid.hasPrefix("\(Subtree.volumeEntry).\(VolumeColumns.name.subID).") && $0.value == "base.qcow2" }
+            }
+            let leaks = volumeTrap?.first { $0.oid.hasPrefix("\(Subtree.volumeEntry).\(VolumeColumns.leakedClusters.subID).") }?.value
+            #expect(leaks == "\(qemuBase.leaks)", "virtVolumeDeepCheckChange for base.qcow2 with its leaks: \(traps.notifications())")
+
             let disk = try client.bulkWalk(Subtree.diskEntry).table(VirtAgentxMIB.diskTable)
             #expect(disk[DiskColumns.chainHealth]?[vda] == "21" && disk[DiskColumns.chainSeverity]?[vda] == "4",
                     "corruptions make the chain critical: \(disk[DiskColumns.chainDetail]?[vda] ?? "")")
