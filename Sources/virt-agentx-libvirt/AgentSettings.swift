@@ -144,6 +144,13 @@ struct AgentSettings: Sendable, Equatable {
 
     var vmNotificationPolicy: VMNotificationPolicy { VMNotificationPolicy(mode: vmNotifications) }
 
+    /// "every 86400 s at 8 MiB/s, idle images only", or "off", for the log.
+    var deepCheckSummary: String {
+        guard deepCheckInterval.value > 0 else { return "off" }
+        return "every \(deepCheckInterval) s at \(deepCheckRate) MiB/s, "
+            + (deepCheckRunningDomains.isOn ? "running domains' images too" : "idle images only")
+    }
+
     var deepChecks: DeepCheckSchedule.Settings {
         DeepCheckSchedule.Settings(interval: .seconds(deepCheckInterval.value),
                                    bytesPerSecond: UInt64(deepCheckRate.value) << 20,

@@ -191,7 +191,8 @@ struct Run: ParsableCommand {
         logger.info("serving", metadata: ["role": "\(master ? "master on \(listen ?? "agentaddress")" : "AgentX subagent")",
                                           "subtrees": "\(AgentView.roots.map(\.description).joined(separator: " "))",
                                           "libvirt": "\(uri ?? "default")",
-                                          "poll-interval": "\(settings.pollInterval)s"])
+                                          "poll-interval": "\(settings.pollInterval)s",
+                                          "deep-checks": "\(settings.deepCheckSummary)"])
         var applied = settings
         subagent.serve(beforeReload: fileSettings.reset) {
             // SIGHUP: the files were read again; the flags still win.
