@@ -1,4 +1,5 @@
 import Foundation
+import VirtModel
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -11,6 +12,10 @@ public struct DomainDefinition: Equatable, Sendable {
     public var osType: String = ""
     /// `<title>`: a short description of the domain.
     public var title: String = ""
+    /// `<description>`: a longer one.
+    public var descriptionText: String = ""
+    /// OpenStack Nova's names for the instance, from `<metadata><nova:instance>`.
+    public var cloud = CloudNames()
     /// `<vcpu>`: the maximum number of vCPUs.
     public var maxVcpus: UInt32 = 0
     /// `<vcpu current='N'>`; equals `maxVcpus` when the attribute is absent.
@@ -28,6 +33,9 @@ public struct DomainDefinition: Equatable, Sendable {
     public init(xml: String) throws(DomainXMLError) {
         let reader = DomainXMLReader()
         let parser = XMLParser(data: Data(xml.utf8))
+        // Element names arrive without their prefix, with their namespace: Nova's
+        // metadata is recognised by its namespace, whatever prefix it was written with.
+        parser.shouldProcessNamespaces = true
         parser.delegate = reader
         guard parser.parse() else {
             throw DomainXMLError(reason: parser.parserError.map { "\($0.localizedDescription)" } ?? "unreadable XML",
@@ -58,12 +66,29 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
 
     private static let disk = ["domain", "devices", "disk"]
     private static let interface = ["domain", "devices", "interface"]
+    /// Nova writes `http://openstack.org/xmlns/libvirt/nova/1.0` (1.1, 1.2 ...).
+    private static let novaNamespace = "http://openstack.org/xmlns/libvirt/nova/"
+    private static let novaInstance = ["domain", "metadata", "instance"]
+    /// Whether the element being read is in Nova's namespace, by depth, for its children.
+    private var inNova = false
+    /// Longest cloud name kept: metadata is written by whoever can define domains.
+    private static let maxNameLength = 1024
 
     func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
                 qualifiedName: String?, attributes: [String: String] = [:]) {
         path.append(element)
         text = ""
         if path == ["domain"] { sawDomain = true }
+        if path == Self.novaInstance {
+            inNova = namespaceURI?.hasPrefix(Self.novaNamespace) == true
+        } else if inNova, path.starts(with: Self.novaInstance), namespaceURI?.hasPrefix(Self.novaNamespace) == true {
+            switch path.dropFirst(Self.novaInstance.count).map({ $0 }) {
+            case ["flavor"]: definition.cloud.flavor = Self.bounded(attributes["name"] ?? "")
+            case ["owner", "user"]: definition.cloud.userUUID = Self.bounded(attributes["uuid"] ?? "")
+            case ["owner", "project"]: definition.cloud.projectUUID = Self.bounded(attributes["uuid"] ?? "")
+            default: break
+            }
+        }
         if path == ["domain", "vcpu"] {
             if let current = attributes["current"].flatMap(UInt32.init) { definition.currentVcpus = current }
             definition.defaultCPUSet = attributes["cpuset"]
@@ -139,6 +164,10 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         case ["domain", "uuid"]: definition.uuid = value.lowercased()
         case ["domain", "os", "type"]: definition.osType = value
         case ["domain", "title"]: definition.title = value
+        case ["domain", "description"]: definition.descriptionText = value
+        case Self.novaInstance + ["name"] where inNova: definition.cloud.name = Self.bounded(value)
+        case Self.novaInstance + ["owner", "user"] where inNova: definition.cloud.user = Self.bounded(value)
+        case Self.novaInstance + ["owner", "project"] where inNova: definition.cloud.project = Self.bounded(value)
         case ["domain", "vcpu"]: definition.maxVcpus = UInt32(value) ?? 0
         default: break
         }
@@ -151,8 +180,13 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
                 definition.disks[last].source = source
             }
         }
+        if path == Self.novaInstance { inNova = false }
         path.removeLast()
         text = ""
+    }
+
+    private static func bounded(_ text: String) -> String {
+        text.utf8.count <= maxNameLength ? text : String(decoding: text.utf8.prefix(maxNameLength), as: UTF8.self)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import VirtModel
 
 /// One domain's record of `virConnectGetAllDomainStats`, read by field name.
@@ -42,6 +43,7 @@ struct DomainStatistics {
         stats.flushRequests = fields.unsigned(prefix + "fl.reqs") ?? 0
         stats.readTimeNanoseconds = fields.unsigned(prefix + "rd.times") ?? 0
         stats.writeTimeNanoseconds = fields.unsigned(prefix + "wr.times") ?? 0
+        stats.flushTimeNanoseconds = fields.unsigned(prefix + "fl.times") ?? 0
         return (info, stats)
     }
 
@@ -58,6 +60,39 @@ struct DomainStatistics {
         guard let fields, let count = fields.unsigned("vcpu.current"), count > 0,
               fields.unsigned("vcpu.0.time") != nil else { return nil }
         return (0..<count).map { fields.unsigned("vcpu.\($0).time") ?? 0 }
+    }
+
+    /// The balloon driver's figures; each nil where the record lacks it.
+    var guestMemory: GuestMemory {
+        var memory = GuestMemory()
+        guard let fields else { return memory }
+        memory.unusedKiB = fields.unsigned("balloon.unused")
+        memory.availableKiB = fields.unsigned("balloon.available")
+        memory.usableKiB = fields.unsigned("balloon.usable")
+        memory.diskCachesKiB = fields.unsigned("balloon.disk_caches")
+        memory.residentKiB = fields.unsigned("balloon.rss")
+        memory.swapInKiB = fields.unsigned("balloon.swap_in")
+        memory.swapOutKiB = fields.unsigned("balloon.swap_out")
+        memory.majorFaults = fields.unsigned("balloon.major_fault")
+        memory.minorFaults = fields.unsigned("balloon.minor_fault")
+        memory.lastUpdate = fields.unsigned("balloon.last-update").flatMap { $0 > 0 ? Date(timeIntervalSince1970: Double($0)) : nil }
+        return memory
+    }
+
+    /// Each vCPU's `vcpu.N.*` figures, up to `vcpu.maximum` (offline ones included); empty without a vcpu group.
+    var vcpus: [VCPU] {
+        guard let fields, let count = fields.unsigned("vcpu.maximum") ?? fields.unsigned("vcpu.current"),
+              count > 0, count <= 16_384 else { return [] }
+        return (0..<count).map { number in
+            let prefix = "vcpu.\(number)."
+            var vcpu = VCPU()
+            vcpu.state = fields.unsigned(prefix + "state").flatMap { VCPU.State(rawValue: Int32(clamping: $0)) }
+            vcpu.timeNanoseconds = fields.unsigned(prefix + "time")
+            vcpu.waitNanoseconds = fields.unsigned(prefix + "wait")
+            vcpu.delayNanoseconds = fields.unsigned(prefix + "delay")
+            vcpu.halted = fields.unsigned(prefix + "halted").map { $0 != 0 }
+            return vcpu
+        }
     }
 
     /// Counters of the interface whose host device is `device`.

@@ -212,6 +212,13 @@ extension Poller {
             // Statistics read now are as old as the poll; skipped ones keep their time.
             readings[position].domain.dataTime = readings[position].domain.dataStatus == .fresh
                 ? now : before[uuid]?.dataTime
+            // Skipped (its monitor busy): what needs the monitor is the last poll's.
+            if readings[position].isSkipped, let last = before[uuid] {
+                readings[position].domain.guestMemory = last.guestMemory
+                if readings[position].domain.vcpuDetails.allSatisfy({ $0.timeNanoseconds == nil }) {
+                    readings[position].domain.vcpuDetails = last.vcpuDetails
+                }
+            }
             guard readings[position].isActive else { continue }
             readings[position].domain.activeSince = before[uuid]?.activeSince ?? now
         }
@@ -295,6 +302,12 @@ struct DomainReading {
         domain.vcpuTimesNanoseconds = vcpuTimes
         domain.dataStatus = dataStatus
         domain.title = definition.title
+        domain.descriptionText = definition.descriptionText
+        domain.cloud = definition.cloud
+        if handle.id >= 0 {
+            domain.guestMemory = self.statistics.guestMemory
+            domain.vcpuDetails = self.statistics.vcpus
+        }
     }
 
     /// Fresh unless libvirt skipped the domain's monitor figures (NOWAIT: another

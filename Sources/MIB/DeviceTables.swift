@@ -30,6 +30,9 @@ extension VirtAgentxMIB {
         public static let leakedClusters = Column<Judged<Disk>>("virtDiskLeakedClusters", 24, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.leaks)) }
         public static let bitmapProblems = Column<Judged<Disk>>("virtDiskBitmapProblems", 25, .gauge32) { .gauge(saturating: UInt64($0.deepCheck.bitmapProblems)) }
         public static let lastDeepCheck = Column<Judged<Disk>>("virtDiskLastDeepCheck", 26, .dateAndTime) { Syntaxes.lastChecked($0.deepCheck.lastChecked) }
+        public static let readTime = Column<Judged<Disk>>("virtDiskReadTime", 27, .counter64) { .counter64($0.item.stats.readTimeNanoseconds) }
+        public static let writeTime = Column<Judged<Disk>>("virtDiskWriteTime", 28, .counter64) { .counter64($0.item.stats.writeTimeNanoseconds) }
+        public static let flushTime = Column<Judged<Disk>>("virtDiskFlushTime", 29, .counter64) { .counter64($0.item.stats.flushTimeNanoseconds) }
     }
 
     public static let diskTable = Table<Judged<Disk>>(
@@ -65,6 +68,9 @@ extension VirtAgentxMIB {
             DiskColumns.leakedClusters,
             DiskColumns.bitmapProblems,
             DiskColumns.lastDeepCheck,
+            DiskColumns.readTime,
+            DiskColumns.writeTime,
+            DiskColumns.flushTime,
         ])
 
     /// One layer of a disk's chain: the chain's own layer array (shared with the

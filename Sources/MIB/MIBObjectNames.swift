@@ -7,3 +7,7 @@ public typealias LayerColumns = VirtAgentxMIB.LayerColumns
 public typealias InterfaceColumns = VirtAgentxMIB.InterfaceColumns
 public typealias PoolColumns = VirtAgentxMIB.PoolColumns
 public typealias VolumeColumns = VirtAgentxMIB.VolumeColumns
+public typealias LayerSnapshotColumns = VirtAgentxMIB.LayerSnapshotColumns
+public typealias LayerBitmapColumns = VirtAgentxMIB.LayerBitmapColumns
+public typealias GuestMemoryColumns = VirtAgentxMIB.GuestMemoryColumns
+public typealias VCPUColumns = VirtAgentxMIB.VCPUColumns

@@ -22,11 +22,23 @@ public struct Column<Row>: Sendable {
     public let subID: UInt32
     public let syntax: Syntax
     public let access: MIBObject.Access
-    let value: @Sendable (Row) -> SNMPValue
+    /// nil: the row has no such instance (a value the source did not report).
+    let value: @Sendable (Row) -> SNMPValue?
 
     /// A read-only column.
     public init(_ name: String, _ subID: UInt32, _ syntax: Syntax,
                 _ value: @escaping @Sendable (Row) -> SNMPValue) {
+        self.name = name
+        self.subID = subID
+        self.syntax = syntax
+        self.access = .readOnly
+        self.value = value
+    }
+
+    /// A read-only column whose cell exists only in rows that have a value: a
+    /// figure libvirt or the guest did not report is absent, not zero.
+    public init(_ name: String, _ subID: UInt32, _ syntax: Syntax,
+                whenReported value: @escaping @Sendable (Row) -> SNMPValue?) {
         self.name = name
         self.subID = subID
         self.syntax = syntax

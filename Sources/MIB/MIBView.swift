@@ -61,7 +61,7 @@ public struct MIBView: Sendable {
         regions.reduce(0) { count, region in
             switch region {
             case .scalar: count + 1
-            case .table(let table): count + table.rowCount * table.columnCount
+            case .table(let table): count + table.presentCellCount
             }
         }
     }
@@ -129,8 +129,8 @@ public struct TableCells: Sendable {
     /// Row indexes in SNMP order, flattened: row r is `indexes[starts[r]..<starts[r + 1]]`.
     private let indexes: [UInt32]
     private let starts: [Int]
-    /// The value of a cell: a position in `columns`, a row in SNMP order.
-    private let value: @Sendable (_ column: Int, _ row: Int) -> SNMPValue
+    /// The value of a cell: a position in `columns`, a row in SNMP order; nil where the row has none.
+    private let value: @Sendable (_ column: Int, _ row: Int) -> SNMPValue?
 
     /// `rows` in any order, each with one value per entry of `columns` (hand-made tables).
     public init(entry: OID, columns: [UInt32], rows: [(index: [UInt32], values: [SNMPValue])]) {
@@ -162,7 +162,7 @@ public struct TableCells: Sendable {
     }
 
     private init(entry: OID, columns: [UInt32], sortedIndexes: [[UInt32]],
-                 value: @escaping @Sendable (_ column: Int, _ row: Int) -> SNMPValue) {
+                 value: @escaping @Sendable (_ column: Int, _ row: Int) -> SNMPValue?) {
         self.entry = entry
         self.columns = columns
         var indexes: [UInt32] = [], starts: [Int] = [0]
@@ -213,11 +213,25 @@ public struct TableCells: Sendable {
         return column + 1 < columns.count ? cell(column: column + 1, row: 0) : nil
     }
 
-    private func cell(column: Int, row: Int) -> MIBView.Cell {
-        var components = entry.components
-        components.reserveCapacity(entry.components.count + 1 + starts[row + 1] - starts[row])
-        components.append(columns[column])
-        components.append(contentsOf: index(row))
-        return MIBView.Cell(oid: OID(components), value: value(column, row))
+    /// The cell at (`column`, `row`), or the first one after it that has a value.
+    private func cell(column: Int, row: Int) -> MIBView.Cell? {
+        var (column, row) = (column, row)
+        while column < columns.count {
+            if let value = value(column, row) {
+                var components = entry.components
+                components.reserveCapacity(entry.components.count + 1 + starts[row + 1] - starts[row])
+                components.append(columns[column])
+                components.append(contentsOf: index(row))
+                return MIBView.Cell(oid: OID(components), value: value)
+            }
+            row += 1
+            if row == rowCount { (column, row) = (column + 1, 0) }
+        }
+        return nil
+    }
+
+    /// Cells that have a value.
+    var presentCellCount: Int {
+        columns.indices.reduce(0) { count, column in count + (0..<rowCount).count { value(column, $0) != nil } }
     }
 }

@@ -30,6 +30,8 @@ enum Syntaxes {
     /// When a deep check finished; eight zero octets before one has.
     static func lastChecked(_ date: Date?) -> SNMPValue { .octets(date.map(DateAndTime.encode) ?? DateAndTime.unknown) }
 
+    static let vcpuState = Syntax.enumeration(NamedNumbers(of: VCPU.State.self))
+
     static let bitmapState = Syntax.enumeration(NamedNumbers(of: VirtAgentxMIB.BitmapState.self))
 
     static let poolState = Syntax.textualConvention(

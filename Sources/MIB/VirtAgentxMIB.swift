@@ -87,6 +87,13 @@ public enum VirtAgentxMIB {
         public static let dataStatus = Column<Domain>("virtDomainDataStatus", 16, Syntaxes.dataStatus) { .integer($0.dataStatus.rawValue) }
         public static let dataAge = Column<Domain>("virtDomainDataAge", 17, .unsigned32) { _ in .gauge32(UInt32.max) }   // live: see `parts(of:)`
         public static let title = Column<Domain>("virtDomainTitle", 18, .displayString) { .string($0.title) }
+        public static let descriptionText = Column<Domain>("virtDomainDescription", 19, .displayString) { .string($0.descriptionText) }
+        public static let cloudName = Column<Domain>("virtDomainCloudName", 20, .displayString) { .string($0.cloud.name) }
+        public static let cloudProject = Column<Domain>("virtDomainCloudProject", 21, .displayString) { .string($0.cloud.project) }
+        public static let cloudProjectUUID = Column<Domain>("virtDomainCloudProjectUUID", 22, .displayString) { .string($0.cloud.projectUUID) }
+        public static let cloudUser = Column<Domain>("virtDomainCloudUser", 23, .displayString) { .string($0.cloud.user) }
+        public static let cloudUserUUID = Column<Domain>("virtDomainCloudUserUUID", 24, .displayString) { .string($0.cloud.userUUID) }
+        public static let cloudFlavor = Column<Domain>("virtDomainCloudFlavor", 25, .displayString) { .string($0.cloud.flavor) }
     }
 
     public static let domainTable = Table<Domain>(
@@ -111,12 +118,19 @@ public enum VirtAgentxMIB {
             DomainColumns.dataStatus,
             DomainColumns.dataAge,
             DomainColumns.title,
+            DomainColumns.descriptionText,
+            DomainColumns.cloudName,
+            DomainColumns.cloudProject,
+            DomainColumns.cloudProjectUUID,
+            DomainColumns.cloudUser,
+            DomainColumns.cloudUserUUID,
+            DomainColumns.cloudFlavor,
         ])
 
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
-        layerSnapshotTable, layerBitmapTable,
+        layerSnapshotTable, layerBitmapTable, guestMemoryTable, vcpuTable,
     ]
 
     /// Every object the module declares under `virtAgentxObjects`, in OID order.

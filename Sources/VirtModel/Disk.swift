@@ -92,5 +92,7 @@ public struct BlockStats: Sendable, Equatable {
     /// Total time spent on reads and writes, nanoseconds (libvirt's rd.times, wr.times).
     public var readTimeNanoseconds: UInt64 = 0
     public var writeTimeNanoseconds: UInt64 = 0
+    /// Total time spent on flushes, nanoseconds (libvirt's fl.times).
+    public var flushTimeNanoseconds: UInt64 = 0
     public init() {}
 }

@@ -24,6 +24,14 @@ public struct Domain: Sendable, Equatable {
     public var osType: String
     /// The short description an admin or a cloud gave the domain (`<title>`; `virsh desc --title`), empty when none.
     public var title: String = ""
+    /// The longer description (`<description>`; `virsh desc`), empty when none.
+    public var descriptionText: String = ""
+    /// The names a cloud (OpenStack Nova) gave the domain in its `<metadata>`.
+    public var cloud = CloudNames()
+    /// The guest's memory as its balloon driver reports it (running domains).
+    public var guestMemory = GuestMemory()
+    /// Each vCPU's state and times (running domains), vCPU 0 first.
+    public var vcpuDetails: [VCPU] = []
     /// When the agent first saw the domain active (running, paused …) since it last
     /// was shut off: libvirt reports no start time. Nil while shut off.
     public var activeSince: Date?

@@ -61,6 +61,12 @@ private let diskChange: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePoi
     _, domain, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
 }
 
+/// `<title>`, `<description>` or a `<metadata>` element (Nova's names) changed.
+private let metadataChange: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, UnsafePointer<CChar>?,
+                                            UnsafeMutableRawPointer?) -> Void = {
+    _, domain, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
+}
+
 /// The domain's UUID: held by the handle, so no call to the daemon (this runs on the event thread).
 private func uuid(of domain: virDomainPtr?) -> String? {
     guard let domain else { return nil }
@@ -103,6 +109,7 @@ struct EventRegistrations {
             (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, unsafeBitCast(device, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, unsafeBitCast(blockJob, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_DISK_CHANGE, unsafeBitCast(diskChange, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, unsafeBitCast(metadataChange, to: virConnectDomainEventGenericCallback.self)),
         ]
         for (id, callback) in domainEvents {
             let handle = withSink { virConnectDomainEventRegisterAny(connection, nil, Int32(id.rawValue), callback, $0, release) }
