@@ -31,14 +31,18 @@ public final class Collector: Sendable {
         public var pollDeadline: Duration
         /// The background deep checks; nil runs none.
         public var deepChecks: DeepCheckSchedule.Settings?
+        /// The bulk statistics groups read (from the start on).
+        public var statisticGroups: Set<StatisticGroup>
 
         public init(uri: String?, pollInterval: Duration, stateFolder: URL? = nil,
-                    pollDeadline: Duration = .seconds(20), deepChecks: DeepCheckSchedule.Settings? = nil) {
+                    pollDeadline: Duration = .seconds(20), deepChecks: DeepCheckSchedule.Settings? = nil,
+                    statisticGroups: Set<StatisticGroup> = Set(StatisticGroup.allCases)) {
             self.uri = uri
             self.pollInterval = pollInterval
             self.stateFolder = stateFolder
             self.pollDeadline = pollDeadline
             self.deepChecks = deepChecks
+            self.statisticGroups = statisticGroups
         }
     }
 
@@ -78,7 +82,7 @@ public final class Collector: Sendable {
         let indexFile = configuration.stateFolder.map { RowIndexFile(folder: $0, logger: logger) }
         let deepChecks = configuration.deepChecks.map(DeepCheckSchedule.init(settings:))
         let poller = Poller(uri: configuration.uri, logger: logger, indexes: indexFile?.load() ?? RowIndexRegistry(),
-                            deepChecks: deepChecks)
+                            deepChecks: deepChecks, statisticGroups: configuration.statisticGroups)
         self.init(configuration: configuration, source: poller, indexFile: indexFile, deepChecks: deepChecks,
                   logger: logger, publish: publish)
     }

@@ -16,6 +16,10 @@ public struct DomainDefinition: Equatable, Sendable {
     public var descriptionText: String = ""
     /// OpenStack Nova's names for the instance, from `<metadata><nova:instance>`.
     public var cloud = CloudNames()
+    /// `<memory>` and `<currentMemory>` in KiB (0 when absent): the domain's
+    /// memory where the balloon statistics are switched off.
+    public var maxMemoryKiB: UInt64 = 0
+    public var currentMemoryKiB: UInt64 = 0
     /// `<vcpu>`: the maximum number of vCPUs.
     public var maxVcpus: UInt32 = 0
     /// `<vcpu current='N'>`; equals `maxVcpus` when the attribute is absent.
@@ -44,6 +48,7 @@ public struct DomainDefinition: Equatable, Sendable {
         guard reader.sawDomain else { throw DomainXMLError(reason: "no <domain> root element", line: 1) }
         self = reader.definition
         if currentVcpus == 0 { currentVcpus = maxVcpus }
+        if currentMemoryKiB == 0 { currentMemoryKiB = maxMemoryKiB }
     }
 }
 
@@ -63,6 +68,8 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
     /// Network source of the disk element being read (its `<host>`s arrive after `<source>`).
     private var sourceAttributes: [String: String] = [:]
     private var sourceHosts: [String] = []
+    /// The unit of the `<memory>` or `<currentMemory>` being read.
+    private var memoryUnit = "KiB"
 
     private static let disk = ["domain", "devices", "disk"]
     private static let interface = ["domain", "devices", "interface"]
@@ -89,6 +96,7 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
             default: break
             }
         }
+        if path == ["domain", "memory"] || path == ["domain", "currentMemory"] { memoryUnit = attributes["unit"] ?? "KiB" }
         if path == ["domain", "vcpu"] {
             if let current = attributes["current"].flatMap(UInt32.init) { definition.currentVcpus = current }
             definition.defaultCPUSet = attributes["cpuset"]
@@ -169,6 +177,8 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
         case Self.novaInstance + ["owner", "user"] where inNova: definition.cloud.user = Self.bounded(value)
         case Self.novaInstance + ["owner", "project"] where inNova: definition.cloud.project = Self.bounded(value)
         case ["domain", "vcpu"]: definition.maxVcpus = UInt32(value) ?? 0
+        case ["domain", "memory"]: definition.maxMemoryKiB = DomainDefinition.kibibytes(value, unit: memoryUnit)
+        case ["domain", "currentMemory"]: definition.currentMemoryKiB = DomainDefinition.kibibytes(value, unit: memoryUnit)
         default: break
         }
         // A <source> is complete once its <host> children are read.
@@ -191,6 +201,26 @@ private final class DomainXMLReader: NSObject, XMLParserDelegate {
 }
 
 extension DomainDefinition {
+    /// A libvirt memory size in KiB: `unit` as libvirt's scaled integers take it
+    /// (b, bytes, k, KiB, KB, M, MiB, MB ... up to E; KiB by default); 0 when unreadable.
+    static func kibibytes(_ value: String, unit: String) -> UInt64 {
+        guard let number = UInt64(value) else { return 0 }
+        let binary = ["b": 0, "bytes": 0, "k": 10, "kib": 10, "m": 20, "mib": 20, "g": 30, "gib": 30,
+                      "t": 40, "tib": 40, "p": 50, "pib": 50, "e": 60, "eib": 60]
+        let decimal = ["kb": 3, "mb": 6, "gb": 9, "tb": 12, "pb": 15, "eb": 18]
+        let unit = unit.lowercased()
+        if let shift = binary[unit] {
+            let bytes = number.multipliedReportingOverflow(by: 1 << UInt64(shift))
+            return bytes.overflow ? UInt64.max / 1024 : bytes.partialValue / 1024
+        }
+        if let power = decimal[unit] {
+            var bytes = number
+            for _ in 0..<power { bytes = bytes.multipliedReportingOverflow(by: 10).overflow ? UInt64.max : bytes * 10 }
+            return bytes / 1024
+        }
+        return 0
+    }
+
     /// Whether vCPU `vcpu` (from 0) may run on each of `hostCPUs` host CPUs, from
     /// its pinning, else the domain's cpuset, else everywhere.
     public func affinity(ofVCPU vcpu: UInt32, hostCPUs: Int) -> [Bool] {

@@ -16,12 +16,24 @@ struct DomainStatistics {
     }
 
     /// CPU, memory and vCPU figures; nil unless the record carries all of them.
-    var figures: DomainFigures? {
-        guard let fields, let cpu = fields.unsigned("cpu.time"), let memory = fields.unsigned("balloon.current"),
-              let maxMemory = fields.unsigned("balloon.maximum"), let vcpus = fields.unsigned("vcpu.current"),
-              let maxVcpus = fields.unsigned("vcpu.maximum") else { return nil }
-        return DomainFigures(cpuTime: cpu, memoryKiB: memory, maxMemoryKiB: maxMemory,
-                             vcpus: UInt32(clamping: vcpus), maxVcpus: UInt32(clamping: maxVcpus))
+    /// Memory and vCPU counts of a group switched off come from the definition.
+    func figures(groups: Set<StatisticGroup>, definition: DomainDefinition) -> DomainFigures? {
+        guard let fields, let cpu = fields.unsigned("cpu.time") else { return nil }
+        let memory: (UInt64, UInt64), vcpus: (UInt64, UInt64)
+        if groups.contains(.balloon) {
+            guard let current = fields.unsigned("balloon.current"), let maximum = fields.unsigned("balloon.maximum") else { return nil }
+            memory = (current, maximum)
+        } else {
+            memory = (definition.currentMemoryKiB, definition.maxMemoryKiB)
+        }
+        if groups.contains(.vcpu) {
+            guard let current = fields.unsigned("vcpu.current"), let maximum = fields.unsigned("vcpu.maximum") else { return nil }
+            vcpus = (current, maximum)
+        } else {
+            vcpus = (UInt64(definition.currentVcpus), UInt64(definition.maxVcpus))
+        }
+        return DomainFigures(cpuTime: cpu, memoryKiB: memory.0, maxMemoryKiB: memory.1,
+                             vcpus: UInt32(clamping: vcpus.0), maxVcpus: UInt32(clamping: vcpus.1))
     }
 
     /// Block sizes and counters of the disk `target`: the first `block.N` entry

@@ -26,7 +26,7 @@ extension Poller {
                 }
             } else if let bulk = reading.statistics.block(definition.target) {
                 (disk.blockInfo, disk.stats) = bulk
-            } else {
+            } else if statisticGroups.contains(.block) {
                 do {
                     disk.blockInfo = try reading.handle.blockInfo(definition.target)
                     if reading.isActive { disk.stats = try reading.handle.blockStats(definition.target) }
@@ -76,7 +76,7 @@ extension Poller {
             }
             if let bulk = reading.statistics.interface(definition.device) {
                 interface.stats = bulk
-            } else if reading.isActive, !definition.device.isEmpty {
+            } else if reading.isActive, !definition.device.isEmpty, statisticGroups.contains(.interface) {
                 do {
                     interface.stats = try reading.handle.interfaceStats(definition.device)
                 } catch {

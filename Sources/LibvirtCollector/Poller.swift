@@ -39,14 +39,18 @@ struct Poller: PollSource {
 
     /// The background deep checks whose results the chains carry; nil for one-shot polls.
     let deepChecks: DeepCheckSchedule?
+    /// The bulk statistics groups read; those switched off are not asked for at all.
+    let statisticGroups: Set<StatisticGroup>
 
     init(uri: String?, logger: Logger, indexes: RowIndexRegistry = RowIndexRegistry(),
-         maxChainDepth: Int = InspectionLimits.defaultMaxDepth, deepChecks: DeepCheckSchedule? = nil) {
+         maxChainDepth: Int = InspectionLimits.defaultMaxDepth, deepChecks: DeepCheckSchedule? = nil,
+         statisticGroups: Set<StatisticGroup> = Set(StatisticGroup.allCases)) {
         self.uri = uri
         self.logger = logger
         self.indexes = indexes
         self.last = .empty(uri: uri ?? "")
         self.deepChecks = deepChecks
+        self.statisticGroups = statisticGroups
         let inspector = ChainInspector(maxDepth: maxChainDepth, cache: InspectionCache())
         self.inspections = GuardedInspections(deadline: Self.inspectionDeadline) { path, format in
             var chain = inspector.inspect(path: path, format: format)
@@ -145,7 +149,7 @@ struct Poller: PollSource {
         // One call for every domain and its counters; what it lacks is asked per domain.
         let domains: [(domain: LibvirtDomain, statistics: TypedParameters?)]
         do {
-            domains = try connection.allDomainStatistics().map { ($0.domain, $0.statistics) }
+            domains = try connection.allDomainStatistics(statisticGroups).map { ($0.domain, $0.statistics) }
         } catch {
             logger.debug("\(error); listing the domains and asking each")
             domains = try connection.allDomains().map { ($0, nil) }
@@ -163,7 +167,7 @@ struct Poller: PollSource {
                 readings.append(try DomainReading(
                     handle, uuid: uuid, definition: try definition(of: handle, uuid: uuid), statistics: statistics,
                     autostart: autostart.map { $0.contains(uuid) }, persistent: transient.map { !$0.contains(uuid) },
-                    monitorDeadline: monitorDeadline))
+                    monitorDeadline: monitorDeadline, groups: statisticGroups))
             } catch where error.isVanishedObject {
                 continue  // undefined between listing and asking
             }
@@ -277,18 +281,20 @@ struct DomainReading {
 
     /// `autostart` and `persistent` from the listings, nil to ask the domain.
     init(_ handle: LibvirtDomain, uuid: String, definition: DomainDefinition, statistics: TypedParameters?,
-         autostart: Bool?, persistent: Bool?, monitorDeadline: Duration) throws(LibvirtError) {
+         autostart: Bool?, persistent: Bool?, monitorDeadline: Duration,
+         groups: Set<StatisticGroup> = Set(StatisticGroup.allCases)) throws(LibvirtError) {
         self.handle = handle
         self.definition = definition
         self.statistics = DomainStatistics(statistics)
         let dataStatus = Self.dataStatus(handle, self.statistics, monitorDeadline: monitorDeadline)
         // Per-domain calls only for what the bulk statistics did not carry.
         let (state, reason) = if let bulk = self.statistics.state { bulk } else { try handle.state }
-        let figures = if let bulk = self.statistics.figures { bulk } else { try handle.figures }
+        let figures = if let bulk = self.statistics.figures(groups: groups, definition: definition) { bulk }
+            else { try handle.figures }
         let isAutostart = if let autostart { autostart } else { try handle.autostart }
         // Per-vCPU times: from the bulk record, else asked of a running domain.
         let vcpuTimes: [UInt64] = if let bulk = self.statistics.vcpuTimes { bulk }
-            else if handle.id >= 0 { (try? handle.vcpuTimes(count: Int(figures.vcpus))) ?? [] } else { [] }
+            else if handle.id >= 0, groups.contains(.vcpu) { (try? handle.vcpuTimes(count: Int(figures.vcpus))) ?? [] } else { [] }
         let isPersistent = if let persistent { persistent } else { try handle.isPersistent }
         domain = Domain(
             index: 0,  // assigned by the poller, in name order
@@ -305,8 +311,8 @@ struct DomainReading {
         domain.descriptionText = definition.descriptionText
         domain.cloud = definition.cloud
         if handle.id >= 0 {
-            domain.guestMemory = self.statistics.guestMemory
-            domain.vcpuDetails = self.statistics.vcpus
+            if groups.contains(.balloon) { domain.guestMemory = self.statistics.guestMemory }
+            if groups.contains(.vcpu) { domain.vcpuDetails = self.statistics.vcpus }
         }
     }
 

@@ -3,6 +3,7 @@ import TableCommands
 import ArgumentParser
 import MIB
 import ImageInspector
+import LibvirtCollector
 import Synchronization
 
 /// What `virt-agentx run` can be told, by its configuration file and by its
@@ -19,6 +20,7 @@ struct AgentSettings: Sendable, Equatable {
     var deepCheckInterval: DeepCheckInterval = 86_400
     var deepCheckRate: DeepCheckRate = 8
     var deepCheckRunningDomains = YesOrNo.no
+    var disabledStatistics: Set<StatisticGroup> = []
     /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
     var sysContact = ""
     var sysLocation = ""
@@ -28,7 +30,7 @@ struct AgentSettings: Sendable, Equatable {
     /// the README's tables follow (RunOptionsDescriptionTests compares them).
     enum Keyword: String, CaseIterable, Sendable {
         case connect, pollInterval, pollDeadline, stateDir, noNotify, poolFullThreshold, vmNotifications
-        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains
+        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains, noStatistics
         case sysContact, sysLocation
 
         /// A keyword's entry: the flag that sets the same value (nil: the file only), its help and net-snmp's usage line.
@@ -83,6 +85,10 @@ struct AgentSettings: Sendable, Equatable {
                 Entry(flag: .customLong("deep-check-running-domains"), valueName: "yes-or-no",
                             abstract: "Also deep-check the images running domains write to, reported as checked while in use, as qemu-img check -U (default \(defaults.deepCheckRunningDomains.rawValue)).",
                             usage: "yes | no")
+            case .noStatistics:
+                Entry(flag: .customLong("no-statistics"), valueName: "group",
+                            abstract: "A group of libvirt's bulk statistics not to read, where it is expensive or unwanted: \(listed(StatisticGroup.allValueStrings)); its figures are then not served (repeatable; takes effect at the next start).",
+                            usage: StatisticGroup.allValueStrings.joined(separator: " | "))
             case .sysContact:
                 Entry(valueName: "text", abstract: "With --master: sysContact.0.", usage: "TEXT")
             case .sysLocation:
@@ -126,6 +132,7 @@ struct AgentSettings: Sendable, Equatable {
         case .deepCheckInterval: deepCheckInterval = try .parse(text)
         case .deepCheckRate: deepCheckRate = try .parse(text)
         case .deepCheckRunningDomains: deepCheckRunningDomains = try .parse(text)
+        case .noStatistics: disabledStatistics.insert(try .parse(text))
         case .sysContact: sysContact = text
         case .sysLocation: sysLocation = text
         }
@@ -143,6 +150,8 @@ struct AgentSettings: Sendable, Equatable {
     }
 
     var vmNotificationPolicy: VMNotificationPolicy { VMNotificationPolicy(mode: vmNotifications) }
+
+    var statisticGroups: Set<StatisticGroup> { Set(StatisticGroup.allCases).subtracting(disabledStatistics) }
 
     /// "every 86400 s at 8 MiB/s, idle images only", or "off", for the log.
     var deepCheckSummary: String {

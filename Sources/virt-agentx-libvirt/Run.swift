@@ -73,6 +73,8 @@ struct Run: ParsableCommand {
 
     @Option(.deepCheckRunningDomains) var deepCheckRunningDomains: YesOrNo?
 
+    @Option(repeating: .noStatistics) var disabledStatistics: [StatisticGroup] = []
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
                                valueName: "file"))
@@ -107,6 +109,7 @@ struct Run: ParsableCommand {
         if let deepCheckInterval { settings.deepCheckInterval = deepCheckInterval }
         if let deepCheckRate { settings.deepCheckRate = deepCheckRate }
         if let deepCheckRunningDomains { settings.deepCheckRunningDomains = deepCheckRunningDomains }
+        settings.disabledStatistics.formUnion(disabledStatistics)
         return settings
     }
 
@@ -171,7 +174,8 @@ struct Run: ParsableCommand {
         let collector = Collector(
             configuration: .init(uri: settings.connect?.text, pollInterval: .seconds(settings.pollInterval.value),
                                  stateFolder: settings.stateDirectory.path.map { URL(fileURLWithPath: $0) },
-                                 pollDeadline: .seconds(settings.pollDeadline.value), deepChecks: settings.deepChecks),
+                                 pollDeadline: .seconds(settings.pollDeadline.value), deepChecks: settings.deepChecks,
+                                 statisticGroups: settings.statisticGroups),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
             store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
@@ -192,7 +196,8 @@ struct Run: ParsableCommand {
                                           "subtrees": "\(AgentView.roots.map(\.description).joined(separator: " "))",
                                           "libvirt": "\(uri ?? "default")",
                                           "poll-interval": "\(settings.pollInterval)s",
-                                          "deep-checks": "\(settings.deepCheckSummary)"])
+                                          "deep-checks": "\(settings.deepCheckSummary)",
+                                          "statistics": "\(StatisticGroup.allCases.filter(settings.statisticGroups.contains).map(\.rawValue).joined(separator: " "))"])
         var applied = settings
         subagent.serve(beforeReload: fileSettings.reset) {
             // SIGHUP: the files were read again; the flags still win.
@@ -205,8 +210,9 @@ struct Run: ParsableCommand {
                              deepChecks: reloaded.deepChecks)
             notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: UInt32(reloaded.poolFullThreshold.value),
                             vmPolicy: reloaded.vmNotificationPolicy)
-            if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory {
-                logger.warning("a new libvirt URI or state folder takes effect at the next start")
+            if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory
+                || reloaded.disabledStatistics != applied.disabledStatistics {
+                logger.warning("a new libvirt URI, state folder or statistics groups take effect at the next start")
             }
             logger.info("configuration read again", metadata: ["poll-interval": "\(reloaded.pollInterval)s"])
             applied = reloaded

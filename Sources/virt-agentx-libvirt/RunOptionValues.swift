@@ -2,6 +2,7 @@ import ArgumentParser
 import Commands
 import TableCommands
 import MIB
+import LibvirtCollector
 
 // The values only `run` takes; the shared ones are in Commands' OptionValues.
 
@@ -92,3 +93,5 @@ struct NotificationKindName: OptionValue, Hashable, Sendable, CustomStringConver
 
 extension VMNotificationPolicy.Mode: ExpressibleByArgument, OptionValue {}
 
+
+extension StatisticGroup: ExpressibleByArgument, OptionValue {}

@@ -30,9 +30,9 @@ extension RealLibvirtdTests {
         return fields
     }
 
-    func start() throws -> (SNMPMaster, AgentProcess, SNMPClient, String) {
+    func start(_ extra: [String] = []) throws -> (SNMPMaster, AgentProcess, SNMPClient, String) {
         let master = try SNMPMaster(owning: try ScratchFolder())
-        let agent = try AgentProcess(folder: master.folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"])
+        let agent = try AgentProcess(folder: master.folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"] + extra)
         try agent.waitUntilServing(through: master)
         let client = SNMPClient(target: master.target)
         let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
@@ -76,6 +76,23 @@ extension RealLibvirtdTests {
         #expect(number(7).map { $0 > 0 } == true && between(7, "block.0.rd.times", slack: 5e8),
                 "read time \(served[7].value): \(before["block.0.rd.times"] ?? "") ... \(after["block.0.rd.times"] ?? "")")
         #expect(between(8, "block.0.rd.reqs", slack: 1000), "read requests beside it")
+    }
+
+    @Test func groupsSwitchedOffAreNotServedAndTheDomainRowStillIs() throws {
+        let (master, agent, client, run1) = try start(["--no-statistics", "vcpu", "--no-statistics", "balloon"])
+        defer { withExtendedLifetime(agent) { master.stop() } }
+        // An empty subtree: snmpbulkwalk then asks for the table itself, which has no instance.
+        let vcpus = try client.bulkWalk("\(Subtree.root).1.12").filter { $0.type != "exception" }
+        let memory = try client.bulkWalk("\(Subtree.root).1.11").filter { $0.type != "exception" }
+        #expect(vcpus.isEmpty && memory.isEmpty, "no vCPU or guest memory cells: \(vcpus.prefix(3)) \(memory.prefix(3))")
+        // The domain row's counts come from the definition instead, as virsh dominfo gives them.
+        let info = try virsh.report(["dominfo", "run1"])
+        let column = { (column: Column<Domain>) in "\(Subtree.domainEntry).\(column.subID).\(run1)" }
+        let served = try client.get([column(DomainColumns.vcpus), column(DomainColumns.memoryMax), column(DomainColumns.memory)])
+        #expect(served[0].value == info["CPU(s)"], "vCPUs \(served[0].value) vs \(info["CPU(s)"] ?? "")")
+        #expect("\(served[1].value) KiB" == info["Max memory"], "max memory \(served[1].value) vs \(info["Max memory"] ?? "")")
+        #expect("\(served[2].value) KiB" == info["Used memory"], "memory \(served[2].value) vs \(info["Used memory"] ?? "")")
+        #expect(agent.process.output.contains("block interface"), "the start-up line names the groups read")
     }
 
     @Test func cloudNamesAndTheDescriptionFollowVirsh() throws {

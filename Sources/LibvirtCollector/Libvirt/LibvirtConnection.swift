@@ -105,10 +105,12 @@ final class LibvirtConnection: @unchecked Sendable {
     /// its monitor) is reported without the figures that need its monitor, at
     /// once, instead of holding up every domain. What a driver leaves out (the 9.0
     /// test driver gives only `state.*`) is asked per domain.
-    func allDomainStatistics() throws(LibvirtError) -> [(domain: LibvirtDomain, statistics: TypedParameters)] {
-        let groups: [virDomainStatsTypes] = [VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL,
-                                             VIR_DOMAIN_STATS_BALLOON, VIR_DOMAIN_STATS_VCPU,
-                                             VIR_DOMAIN_STATS_INTERFACE, VIR_DOMAIN_STATS_BLOCK]
+    func allDomainStatistics(_ wanted: Set<StatisticGroup> = Set(StatisticGroup.allCases)) throws(LibvirtError)
+        -> [(domain: LibvirtDomain, statistics: TypedParameters)] {
+        let optional: [(StatisticGroup, virDomainStatsTypes)] = [
+            (.balloon, VIR_DOMAIN_STATS_BALLOON), (.vcpu, VIR_DOMAIN_STATS_VCPU),
+            (.interface, VIR_DOMAIN_STATS_INTERFACE), (.block, VIR_DOMAIN_STATS_BLOCK)]
+        let groups = [VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL] + optional.filter { wanted.contains($0.0) }.map(\.1)
         let stats = groups.reduce(UInt32(0)) { $0 | $1.rawValue }
         let flags = VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
