@@ -14,6 +14,7 @@ struct ShowView {
         switch part {
         case .host: host()
         case .domains: titled("Domains", domains())
+        case .guests: titled("Guests", guests())
         case .disks: titled("Disks", disks())
         case .layers: titled("Chain layers", layers())
         case .interfaces: titled("Interfaces", interfaces())
@@ -48,7 +49,7 @@ struct ShowView {
     }
 
     private func domains() -> TextTable {
-        var table = TextTable([">#", "Name", "State", "Reason", ">vCPUs", ">Memory", ">CPU time", "Autostart", "Data"])
+        var table = TextTable([">#", "Name", "Cloud name", "State", "Reason", ">vCPUs", ">Memory", ">CPU time", "Autostart", "Data"])
         for row in reading.rows(of: VirtAgentxMIB.domainTable) {
             let state = row[DomainColumns.state]?.domainState
             let style: TextTable.Style = switch state {
@@ -57,13 +58,49 @@ struct ShowView {
             case .crashed: .critical
             default: .plain
             }
+            let cloud = row[DomainColumns.cloudName]?.text ?? "", project = row[DomainColumns.cloudProject]?.text ?? ""
             table.append([TextTable.Cell("\(row.index.first ?? 0)"), TextTable.Cell(row[DomainColumns.name]?.text ?? ""),
+                          TextTable.Cell(project.isEmpty ? cloud : "\(cloud) (\(project))"),
                           TextTable.Cell(state?.text ?? "?", style), TextTable.Cell(row[DomainColumns.stateReasonText]?.text ?? ""),
                           TextTable.Cell("\(row[DomainColumns.vcpus]?.number ?? 0)"),
                           TextTable.Cell(Self.size((row[DomainColumns.memory]?.number ?? 0) * 1024)),
                           TextTable.Cell(Self.duration(nanoseconds: row[DomainColumns.cpuTime]?.number ?? 0)),
                           TextTable.Cell(row[DomainColumns.autostart]?.number == 1 ? "yes" : "no"),
                           Self.dataCell(status: row[DomainColumns.dataStatus]?.number, age: row[DomainColumns.dataAge]?.number)])
+        }
+        return table
+    }
+
+    /// Running domains' memory as the guest reports it and their vCPUs' time
+    /// waiting for the host: "-" where the guest or libvirt reported nothing.
+    private func guests() -> TextTable {
+        let domains = reading.domainNames
+        var vcpus: [UInt32: (count: Int, delay: Int64, wait: Int64)] = [:]
+        for row in reading.rows(of: VirtAgentxMIB.vcpuTable) {
+            guard let domain = row.index.first else { continue }
+            var entry = vcpus[domain] ?? (0, 0, 0)
+            entry.count += 1
+            entry.delay += row[VCPUColumns.delay]?.number ?? 0
+            entry.wait += row[VCPUColumns.wait]?.number ?? 0
+            vcpus[domain] = entry
+        }
+        var table = TextTable(["Domain", ">Resident", ">Available", ">Unused", ">Swapped in", ">Swapped out",
+                               ">Major faults", ">vCPUs", ">vCPU delay", ">vCPU wait"])
+        let sizeOrDash = { (value: SNMPValue?) in value?.number.map { Self.size($0 * 1024) } ?? "-" }
+        for row in reading.rows(of: VirtAgentxMIB.guestMemoryTable) {
+            guard let domain = row.index.first else { continue }
+            let swappedOut = row[GuestMemoryColumns.swapOut]?.number ?? 0
+            let cpus = vcpus[domain]
+            table.append([TextTable.Cell(domains[domain] ?? "?"),
+                          TextTable.Cell(sizeOrDash(row[GuestMemoryColumns.resident])),
+                          TextTable.Cell(sizeOrDash(row[GuestMemoryColumns.available])),
+                          TextTable.Cell(sizeOrDash(row[GuestMemoryColumns.unused])),
+                          TextTable.Cell(sizeOrDash(row[GuestMemoryColumns.swapIn])),
+                          TextTable.Cell(sizeOrDash(row[GuestMemoryColumns.swapOut]), swappedOut > 0 ? .warning : .plain),
+                          TextTable.Cell(row[GuestMemoryColumns.majorFaults]?.number.map { "\($0)" } ?? "-"),
+                          TextTable.Cell(cpus.map { "\($0.count)" } ?? "-"),
+                          TextTable.Cell(cpus.map { Self.duration(nanoseconds: $0.delay) } ?? "-"),
+                          TextTable.Cell(cpus.map { Self.duration(nanoseconds: $0.wait) } ?? "-")])
         }
         return table
     }

@@ -76,6 +76,11 @@ extension RealLibvirtdTests {
         #expect(number(7).map { $0 > 0 } == true && between(7, "block.0.rd.times", slack: 5e8),
                 "read time \(served[7].value): \(before["block.0.rd.times"] ?? "") ... \(after["block.0.rd.times"] ?? "")")
         #expect(between(8, "block.0.rd.reqs", slack: 1000), "read requests beside it")
+
+        // show guests: run1's resident memory, and a dash where the guest reported nothing.
+        let show = try Command.run(try TestWorld.agentBinary(), ["show", "guests", "--color", "never", "-H", master.target, "-C", "public"])
+        let line = show.stdout.split(separator: "\n").first { $0.hasPrefix("run1") }.map(String.init) ?? ""
+        #expect(line.contains(" - ") && line.contains("MiB"), "show guests:\n\(show.stdout)\(show.stderr)")
     }
 
     @Test func groupsSwitchedOffAreNotServedAndTheDomainRowStillIs() throws {
