@@ -54,7 +54,9 @@ extension RealLibvirtdTests {
                                      memory(GuestMemoryColumns.swapOut), vcpu(VCPUColumns.state), vcpu(VCPUColumns.time),
                                      vcpu(VCPUColumns.wait), vcpu(VCPUColumns.delay),
                                      "\(Subtree.diskEntry).\(DiskColumns.readTime.subID).\(vda)",
-                                     "\(Subtree.diskEntry).\(DiskColumns.readRequests.subID).\(vda)"])
+                                     "\(Subtree.diskEntry).\(DiskColumns.readRequests.subID).\(vda)",
+                                     "\(Subtree.diskEntry).\(DiskColumns.writeTime.subID).\(vda)",
+                                     "\(Subtree.diskEntry).\(DiskColumns.flushTime.subID).\(vda)"])
         let after = try domstats("run1")
         func number(_ position: Int) -> Double? { Double(served[position].value) }
         func between(_ position: Int, _ field: String, slack: Double) -> Bool {
@@ -76,6 +78,8 @@ extension RealLibvirtdTests {
         #expect(number(7).map { $0 > 0 } == true && between(7, "block.0.rd.times", slack: 5e8),
                 "read time \(served[7].value): \(before["block.0.rd.times"] ?? "") ... \(after["block.0.rd.times"] ?? "")")
         #expect(between(8, "block.0.rd.reqs", slack: 1000), "read requests beside it")
+        #expect(between(9, "block.0.wr.times", slack: 5e8) && between(10, "block.0.fl.times", slack: 5e8),
+                "write and flush times \(served[9].value), \(served[10].value) as virsh gives them")
 
         // show guests: run1's resident memory, and a dash where the guest reported nothing.
         let show = try Command.run(try TestWorld.agentBinary(), ["show", "guests", "--color", "never", "-H", master.target, "-C", "public"])
