@@ -11,14 +11,14 @@ struct Poller: PollSource {
     let logger: Logger
     private var connection: LibvirtConnection?
     var indexes: RowIndexRegistry
-    private var last: Snapshot
+    var last: Snapshot
     /// Reads only the layers that changed since the last poll, each image with a
     /// deadline so hung storage costs only its own rows.
     let inspections: GuardedInspections
     /// How long one image's inspection may take before its row is served stale.
     static let inspectionDeadline: Duration = .seconds(5)
     /// Where the connection reports libvirt's events; set before the first poll.
-    private var sink: ChangeSink?
+    var sink: ChangeSink?
     /// How long a domain's monitor may stay busy before the domain is unresponsive (the poll deadline).
     private var monitorDeadline: Duration = .seconds(20)
     /// True once the running poll was abandoned (its result will be discarded).
@@ -33,6 +33,8 @@ struct Poller: PollSource {
     private var polls = 0
     /// Domain XML documents read so far (for tests of the cache).
     private(set) var definitionsRead = 0
+    /// Job and block-job calls made so far (for tests: none on a host without jobs).
+    var jobCalls = 0
     /// Every definition is read again after this many polls, whatever the events
     /// said: a safety net should an event be lost.
     static let definitionLifetime = 10
@@ -74,7 +76,7 @@ struct Poller: PollSource {
         }
         do {
             let connection = try connect()
-            var snapshot = try collect(from: connection)
+            var snapshot = try collect(from: connection, changed: changed)
             inspections.forgetUnseen()
             snapshot.host.lastPoll = Date()
             snapshot.host.lastPollMilliseconds = UInt32(clamping: (ContinuousClock.now - started).milliseconds)
@@ -124,7 +126,7 @@ struct Poller: PollSource {
         return opened
     }
 
-    private mutating func collect(from connection: LibvirtConnection) throws(LibvirtError) -> Snapshot {
+    private mutating func collect(from connection: LibvirtConnection, changed: Set<String>?) throws(LibvirtError) -> Snapshot {
         var host: VirtModel.Host
         if let connectionFacts {
             host = connectionFacts
@@ -189,6 +191,7 @@ struct Poller: PollSource {
         // hand the inspection worker a batch beside the current poll's.
         if !isAbandoned() { inspectChains(of: &disks, pools: pools, prefetched: prefetched) }
         carryOver(&readings, host: &host)
+        collectJobs(&readings, disks: &disks, changed: changed)
         for position in readings.indices {
             let definition = readings[position].definition
             readings[position].domain.vcpuAffinity = (0..<readings[position].domain.maxVcpus).map {

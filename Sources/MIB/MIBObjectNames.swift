@@ -11,3 +11,5 @@ public typealias LayerSnapshotColumns = VirtAgentxMIB.LayerSnapshotColumns
 public typealias LayerBitmapColumns = VirtAgentxMIB.LayerBitmapColumns
 public typealias GuestMemoryColumns = VirtAgentxMIB.GuestMemoryColumns
 public typealias VCPUColumns = VirtAgentxMIB.VCPUColumns
+public typealias JobColumns = VirtAgentxMIB.JobColumns
+public typealias BlockJobColumns = VirtAgentxMIB.BlockJobColumns

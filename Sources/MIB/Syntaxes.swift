@@ -30,6 +30,10 @@ enum Syntaxes {
     /// When a deep check finished; eight zero octets before one has.
     static func lastChecked(_ date: Date?) -> SNMPValue { .octets(date.map(DateAndTime.encode) ?? DateAndTime.unknown) }
 
+    static let jobOperation = Syntax.enumeration(NamedNumbers(of: DomainJob.Operation.self))
+    static let jobStatus = Syntax.enumeration(NamedNumbers(of: DomainJob.Status.self))
+    static let blockJobType = Syntax.enumeration(NamedNumbers(of: BlockJob.Kind.self))
+
     static let vcpuState = Syntax.enumeration(NamedNumbers(of: VCPU.State.self))
 
     static let bitmapState = Syntax.enumeration(NamedNumbers(of: VirtAgentxMIB.BitmapState.self))

@@ -130,7 +130,7 @@ public enum VirtAgentxMIB {
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
-        layerSnapshotTable, layerBitmapTable, guestMemoryTable, vcpuTable,
+        layerSnapshotTable, layerBitmapTable, guestMemoryTable, vcpuTable, domainJobTable, blockJobTable,
     ]
 
     /// Every object the module declares under `virtAgentxObjects`, in OID order.

@@ -56,6 +56,8 @@ public struct Disk: Sendable, Equatable {
     /// earlier poll's (or nil), served stale.
     public var inspectionOverdue = false
     public var drift: Drift = .unknown
+    /// The block job running on this disk, if any.
+    public var blockJob: BlockJob?
     /// The domain runs and may write the image (not a read-only disk): the top
     /// file is in use, and the deep checks leave it alone unless told otherwise.
     public var isWrittenByRunningDomain = false

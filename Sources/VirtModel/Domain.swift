@@ -32,6 +32,8 @@ public struct Domain: Sendable, Equatable {
     public var guestMemory = GuestMemory()
     /// Each vCPU's state and times (running domains), vCPU 0 first.
     public var vcpuDetails: [VCPU] = []
+    /// The job running now, else the last one the agent saw complete; nil when neither.
+    public var job: DomainJob?
     /// When the agent first saw the domain active (running, paused …) since it last
     /// was shut off: libvirt reports no start time. Nil while shut off.
     public var activeSince: Date?

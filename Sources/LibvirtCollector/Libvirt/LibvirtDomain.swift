@@ -7,7 +7,8 @@ import VirtModel
 /// `@unchecked Sendable`: it holds only the `virDomainPtr`, which libvirt lets
 /// several threads use at once; the reference is released once, in `deinit`.
 final class LibvirtDomain: @unchecked Sendable {
-    private let handle: virDomainPtr
+    /// Internal for the other wrappers of this folder (jobs); nothing outside Libvirt/ imports CLibvirt.
+    let handle: virDomainPtr
 
     init(_ handle: virDomainPtr) { self.handle = handle }
     deinit { virDomainFree(handle) }

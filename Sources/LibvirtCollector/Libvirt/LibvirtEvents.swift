@@ -1,5 +1,7 @@
 import CLibvirt
 import Foundation
+import Synchronization
+import VirtModel
 
 /// What a libvirt event tells the collector: that it should look again soon,
 /// and at which domain's definition.
@@ -17,6 +19,9 @@ public enum ChangeReason: Sendable {
 /// libvirt back (that thread serves every connection's I/O): it only signals.
 final class ChangeSink: Sendable {
     let changed: @Sendable (ChangeReason) -> Void
+    /// The last completed job of each domain (by UUID), as libvirt's job-completed
+    /// event gives it: the only source of a finished job's figures that costs no call.
+    let completedJobs = Mutex<[String: DomainJob]>([:])
     init(_ changed: @escaping @Sendable (ChangeReason) -> Void) { self.changed = changed }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> ChangeSink? {
@@ -61,6 +66,23 @@ private let diskChange: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePoi
     _, domain, _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
 }
 
+/// A domain job finished: its figures come with the event.
+private let jobCompleted: @convention(c) (virConnectPtr?, virDomainPtr?, virTypedParameterPtr?, Int32,
+                                          UnsafeMutableRawPointer?) -> Void = {
+    _, domain, parameters, count, opaque in
+    guard let sink = ChangeSink.from(opaque) else { return }
+    let uuid = uuid(of: domain)
+    if let uuid {
+        var job = DomainJob(TypedParameters(parameters, count: Int(count)), status: .completed)
+        job.ended = Date()
+        sink.completedJobs.withLock { $0[uuid] = job }
+    }
+    sink.changed(.domain(uuid))
+}
+/// A migration began another pass over the guest's memory: a job runs.
+private let migrationIteration: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, UnsafeMutableRawPointer?) -> Void = {
+    _, domain, _, opaque in ChangeSink.from(opaque)?.changed(.domain(uuid(of: domain)))
+}
 /// `<title>`, `<description>` or a `<metadata>` element (Nova's names) changed.
 private let metadataChange: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, UnsafePointer<CChar>?,
                                             UnsafeMutableRawPointer?) -> Void = {
@@ -110,6 +132,8 @@ struct EventRegistrations {
             (VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, unsafeBitCast(blockJob, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_DISK_CHANGE, unsafeBitCast(diskChange, to: virConnectDomainEventGenericCallback.self)),
             (VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, unsafeBitCast(metadataChange, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, unsafeBitCast(jobCompleted, to: virConnectDomainEventGenericCallback.self)),
+            (VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION, unsafeBitCast(migrationIteration, to: virConnectDomainEventGenericCallback.self)),
         ]
         for (id, callback) in domainEvents {
             let handle = withSink { virConnectDomainEventRegisterAny(connection, nil, Int32(id.rawValue), callback, $0, release) }

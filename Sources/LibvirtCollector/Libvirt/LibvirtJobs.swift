@@ -1,0 +1,42 @@
+import CLibvirt
+import VirtModel
+
+extension LibvirtDomain {
+    /// The domain's running job (`virDomainGetJobStats`); nil when none runs.
+    func runningJob() throws(LibvirtError) -> DomainJob? {
+        var type: Int32 = 0, count: Int32 = 0
+        var parameters: virTypedParameterPtr?
+        try LibvirtCall.check(virDomainGetJobStats(handle, &type, &parameters, &count, 0), "virDomainGetJobStats")
+        defer { virTypedParamsFree(parameters, count) }
+        guard type == Int32(VIR_DOMAIN_JOB_BOUNDED.rawValue) || type == Int32(VIR_DOMAIN_JOB_UNBOUNDED.rawValue) else { return nil }
+        return DomainJob(TypedParameters(parameters, count: Int(count)), status: .running)
+    }
+
+    /// The block job on `disk` (`virDomainGetBlockJobInfo`); nil when none runs.
+    func blockJob(_ disk: String) throws(LibvirtError) -> BlockJob? {
+        var info = virDomainBlockJobInfo()
+        let found = try LibvirtCall.check(virDomainGetBlockJobInfo(handle, disk, &info, UInt32(VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES.rawValue)),
+                                          "virDomainGetBlockJobInfo", subject: disk)
+        guard found == 1 else { return nil }
+        let kind = BlockJob.Kind(rawValue: Int32(info.type)) ?? .unknown
+        // copy and active commit are ready once they caught up (libvirt says so in the XML; cur == end here).
+        let ready = (kind == .copy || kind == .activeCommit) && info.end > 0 && info.cur == info.end
+        return BlockJob(kind: kind, bandwidth: UInt64(info.bandwidth), current: UInt64(info.cur), end: UInt64(info.end), ready: ready)
+    }
+}
+
+extension DomainJob {
+    /// A job from libvirt's job statistics fields (`virDomainGetJobStats`, the job-completed event).
+    init(_ fields: TypedParameters, status: Status) {
+        self.init(operation: fields.unsigned("operation").flatMap { Operation(rawValue: Int32(clamping: $0)) } ?? .unknown,
+                  status: status)
+        elapsedMilliseconds = fields.unsigned("time_elapsed")
+        remainingMilliseconds = fields.unsigned("time_remaining")
+        dataTotal = fields.unsigned("data_total")
+        dataProcessed = fields.unsigned("data_processed")
+        dataRemaining = fields.unsigned("data_remaining")
+        dirtyRate = fields.unsigned("memory_dirty_rate")
+        iteration = fields.unsigned("memory_iteration")
+        downtimeMilliseconds = fields.unsigned("downtime")
+    }
+}
