@@ -23,7 +23,7 @@ public struct Check: ParsableCommand {
             Exit status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage errors, \
             timeouts and SNMP failures).
             """,
-        subcommands: [CheckChains.self, CheckDomains.self, CheckPools.self, CheckAgent.self])
+        subcommands: [CheckChains.self, CheckDomains.self, CheckPools.self, CheckJobs.self, CheckAgent.self])
 
     /// Usage errors are UNKNOWN, as monitoring plugins report them.
     static let usageExitCode = PluginStatus.unknown.rawValue

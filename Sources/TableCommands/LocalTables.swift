@@ -30,4 +30,5 @@ extension Show: ReadsTables {}
 extension CheckChains: ReadsTables { var source: SourceOptions { options.source } }
 extension CheckDomains: ReadsTables { var source: SourceOptions { options.source } }
 extension CheckPools: ReadsTables { var source: SourceOptions { options.source } }
+extension CheckJobs: ReadsTables { var source: SourceOptions { options.source } }
 extension CheckAgent: ReadsTables { var source: SourceOptions { options.source } }

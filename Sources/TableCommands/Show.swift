@@ -23,7 +23,7 @@ public struct Show: ParsableCommand {
             """)
 
     enum Part: String, ExpressibleByArgument, CaseIterable {
-        case host, domains, guests, disks, layers, interfaces, pools, volumes, all
+        case host, domains, guests, jobs, disks, layers, interfaces, pools, volumes, all
     }
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {

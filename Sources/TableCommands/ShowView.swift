@@ -15,6 +15,7 @@ struct ShowView {
         case .host: host()
         case .domains: titled("Domains", domains())
         case .guests: titled("Guests", guests())
+        case .jobs: titled("Jobs", jobs()) + "\n\n" + titled("Block jobs", blockJobs())
         case .disks: titled("Disks", disks())
         case .layers: titled("Chain layers", layers())
         case .interfaces: titled("Interfaces", interfaces())
@@ -101,6 +102,43 @@ struct ShowView {
                           TextTable.Cell(cpus.map { "\($0.count)" } ?? "-"),
                           TextTable.Cell(cpus.map { Self.duration(nanoseconds: $0.delay) } ?? "-"),
                           TextTable.Cell(cpus.map { Self.duration(nanoseconds: $0.wait) } ?? "-")])
+        }
+        return table
+    }
+
+    /// Each domain's running job, else its last completed one.
+    private func jobs() -> TextTable {
+        let domains = reading.domainNames
+        var table = TextTable(["Domain", "Job", "Status", ">Elapsed", ">Remaining", ">Data", ">Done", ">Dirty pages/s", ">Pass"])
+        for row in reading.rows(of: VirtAgentxMIB.domainJobTable) {
+            let status = row[JobColumns.status]?.enumeration(DomainJob.Status.self)
+            let total = row[JobColumns.dataTotal]?.number, done = row[JobColumns.dataProcessed]?.number
+            let milliseconds = { (value: SNMPValue?) in value?.number.map { Self.duration(nanoseconds: $0 * 1_000_000) } ?? "-" }
+            table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"),
+                          TextTable.Cell(row[JobColumns.operation]?.enumeration(DomainJob.Operation.self).map { "\($0)" } ?? "?"),
+                          TextTable.Cell(status.map { "\($0)" } ?? "?", status == .running ? .warning : status == .completed ? .good : .critical),
+                          TextTable.Cell(milliseconds(row[JobColumns.elapsed])), TextTable.Cell(milliseconds(row[JobColumns.remaining])),
+                          TextTable.Cell(total.map { Self.size($0) } ?? "-"),
+                          TextTable.Cell(total.flatMap { total in done.map { total > 0 ? "\((Double($0) / Double(total) * 100).decimalText(0)) %" : "-" } } ?? "-"),
+                          TextTable.Cell(row[JobColumns.dirtyRate]?.number.map { "\($0)" } ?? "-"),
+                          TextTable.Cell(row[JobColumns.iteration]?.number.map { "\($0)" } ?? "-")])
+        }
+        return table
+    }
+
+    /// Each disk's running block job.
+    private func blockJobs() -> TextTable {
+        let domains = reading.domainNames
+        let targets = Dictionary(reading.rows(of: VirtAgentxMIB.diskTable).map { ($0.index, $0[DiskColumns.target]?.text ?? "?") }) { a, _ in a }
+        var table = TextTable(["Domain", "Disk", "Job", ">Progress", ">Bandwidth", "Ready"])
+        for row in reading.rows(of: VirtAgentxMIB.blockJobTable) {
+            let end = row[BlockJobColumns.end]?.number ?? 0, current = row[BlockJobColumns.current]?.number ?? 0
+            let bandwidth = row[BlockJobColumns.bandwidth]?.number ?? 0
+            table.append([TextTable.Cell(row.index.first.flatMap { domains[$0] } ?? "?"), TextTable.Cell(targets[row.index] ?? "?"),
+                          TextTable.Cell(row[BlockJobColumns.kind]?.enumeration(BlockJob.Kind.self).map { "\($0)" } ?? "?"),
+                          TextTable.Cell(end > 0 ? "\((Double(current) / Double(end) * 100).decimalText(0)) %" : "-"),
+                          TextTable.Cell(bandwidth > 0 ? "\(Self.size(bandwidth))/s" : "unlimited"),
+                          TextTable.Cell(row[BlockJobColumns.ready]?.number == 1 ? "yes" : "no")])
         }
         return table
     }

@@ -33,7 +33,7 @@ import Testing
         let local = ["--local", "--connect", try TestWorld.worldURI()]
         let modes: [[String]] = [
             ["chains", "-v"], ["chains", "--domain", "db1"], ["chains", "--pool", "images", "-w", "0"],
-            ["domains", "-v"], ["domains", "--domain", "build"], ["pools"], ["pools", "-c", "@0:1"],
+            ["domains", "-v"], ["domains", "--domain", "build"], ["pools"], ["pools", "-c", "@0:1"], ["jobs"],
         ]
         for mode in modes {
             let expected = try run(["check"] + mode + local)

@@ -47,6 +47,11 @@ extension RealLibvirtdTests {
         #expect(values[0].value == "4" && raw.contains("type=Active Block Commit"), "activeCommit(4), as virsh says: \(raw)")
         #expect(info.contains("\(values[1].value) bytes/s") && values[1].value == "1048576", "the bandwidth virsh shows: \(info)")
         #expect(values[2].value == values[3].value && (UInt64(values[3].value) ?? 0) > 0, "caught up: \(values)")
+        let snmp = ["-H", master.target, "-C", "public"]
+        let show = try Command.run(try TestWorld.agentBinary(), ["show", "jobs", "--color", "never"] + snmp)
+        #expect(show.stdout.contains("activeCommit") && show.stdout.contains("1.0 MiB/s") && show.stdout.contains("100 %"), "\(show.stdout)")
+        let check = try Command.run(try TestWorld.agentBinary(), ["check", "jobs"] + snmp)
+        #expect(check.status == 0 && check.stdout.contains("1 block jobs"), "\(check.stdout)")
 
         _ = try virsh.run(["blockjob", "run1", "vdb", "--abort"])
         aborted = true
@@ -72,6 +77,9 @@ extension RealLibvirtdTests {
         #expect(values[1].value == elapsed, "elapsed ms as virsh gives it: \(values[1].value) vs \(elapsed)")
         #expect(values[2].type != "exception", "when it ended")
         #expect(values[3].type == "exception", "a completed save has no time remaining: absent")
+        let show = try Command.run(try TestWorld.agentBinary(), ["show", "jobs", "--color", "never", "-H", master.target, "-C", "public"])
+        let line = show.stdout.split(separator: "\n").first { $0.hasPrefix("run1") }.map(String.init) ?? ""
+        #expect(line.contains("save") && line.contains("completed"), "\(show.stdout)")
     }
 }
 }
