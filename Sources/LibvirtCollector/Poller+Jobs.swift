@@ -1,3 +1,4 @@
+import Foundation
 import VirtModel
 
 extension Poller {
@@ -37,7 +38,17 @@ extension Poller {
                 continue
             }
             jobCalls += 1
-            if let running = try? readings[position].handle.runningJob() { job = running }
+            if let running = try? readings[position].handle.runningJob() {
+                job = running
+            } else if previous?.job?.status == .running, completed[domain.uuid].map({ $0.ended ?? .distantPast }) ?? .distantPast < (last.host.lastPoll ?? .distantPast) {
+                // The job seen running is gone and no completed event told how: it failed or was cancelled.
+                jobCalls += 1
+                if var finished = try? readings[position].handle.finishedJob() {
+                    finished.ended = Date()
+                    job = finished
+                    sink?.completedJobs.withLock { $0[domain.uuid] = finished }
+                }
+            }
             readings[position].domain.job = job
             for disk in disks.indices where disks[disk].disk.domainIndex == domain.index && disks[disk].disk.sourceKind != .none {
                 jobCalls += 1

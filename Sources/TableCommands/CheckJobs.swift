@@ -8,7 +8,7 @@ import VirtModel
 struct CheckJobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Running domain jobs (migrations, saves, dumps, backups) and block jobs: -w/-c on the minutes the longest domain job has run (default 60 and 240).")
+        abstract: "Running domain jobs (migrations, saves, dumps, backups) and block jobs: -w/-c on the minutes the longest domain job has run (default 60 and 240); a last job that failed is a WARNING.")
 
     @OptionGroup var options: CheckOptions
 
@@ -37,12 +37,19 @@ struct CheckJobs: ParsableCommand {
             let end = row[BlockJobColumns.end]?.number ?? 0, current = row[BlockJobColumns.current]?.number ?? 0
             return "\(row.index.first.flatMap { names[$0] } ?? "?"): \(kind) \(end > 0 ? (Double(current) / Double(end) * 100).decimalText(0) : "0") %"
         }
+        let failed = reading.rows(of: VirtAgentxMIB.domainJobTable).compactMap { row -> String? in
+            guard row[JobColumns.status]?.enumeration(DomainJob.Status.self) == .failed else { return nil }
+            let operation = row[JobColumns.operation]?.enumeration(DomainJob.Operation.self).map { "\($0)" } ?? "job"
+            return "\(row.index.first.flatMap { names[$0] } ?? "?"): last \(operation) failed"
+        }
         let longest = running.map(\.minutes).max() ?? 0
-        let status = running.isEmpty ? PluginStatus.ok : MonitoringPlugin.status(of: longest, warning: warning, critical: critical)
+        let status = max(running.isEmpty ? PluginStatus.ok : MonitoringPlugin.status(of: longest, warning: warning, critical: critical),
+                         failed.isEmpty ? .ok : .warning)
         let listed = running.sorted { $0.minutes > $1.minutes }
             .map { "\($0.name) \($0.operation) for \($0.minutes.decimalText(1)) min\($0.progress)" }
-        let summary = running.isEmpty && blockJobs.isEmpty ? "no jobs running"
+        var summary = running.isEmpty && blockJobs.isEmpty ? "no jobs running"
             : "\(running.count) domain jobs, \(blockJobs.count) block jobs" + (listed.isEmpty ? "" : ": " + listed.prefix(3).joined(separator: "; "))
+        if !failed.isEmpty { summary += "; " + failed.joined(separator: "; ") }
         options.finish(PluginOutput(
             service: service, status: status, summary: summary,
             performance: [PerformanceDatum("longest_job", (longest * 10).rounded() / 10, unit: "", warning: warning,

@@ -12,6 +12,24 @@ extension LibvirtDomain {
         return DomainJob(TypedParameters(parameters, count: Int(count)), status: .running)
     }
 
+    /// The domain's last finished job, however it ended (`VIR_DOMAIN_JOB_STATS_COMPLETED`):
+    /// asked once when a job the agent saw running is gone, since libvirt's
+    /// job-completed event comes only for a job that succeeded.
+    func finishedJob() throws(LibvirtError) -> DomainJob? {
+        var type: Int32 = 0, count: Int32 = 0
+        var parameters: virTypedParameterPtr?
+        try LibvirtCall.check(virDomainGetJobStats(handle, &type, &parameters, &count, UInt32(VIR_DOMAIN_JOB_STATS_COMPLETED.rawValue)),
+                              "virDomainGetJobStats")
+        defer { virTypedParamsFree(parameters, count) }
+        let status: DomainJob.Status? = switch type {
+        case Int32(VIR_DOMAIN_JOB_COMPLETED.rawValue): .completed
+        case Int32(VIR_DOMAIN_JOB_FAILED.rawValue): .failed
+        case Int32(VIR_DOMAIN_JOB_CANCELLED.rawValue): .cancelled
+        default: nil
+        }
+        return status.map { DomainJob(TypedParameters(parameters, count: Int(count)), status: $0) }
+    }
+
     /// The block job on `disk` (`virDomainGetBlockJobInfo`); nil when none runs.
     func blockJob(_ disk: String) throws(LibvirtError) -> BlockJob? {
         var info = virDomainBlockJobInfo()
