@@ -236,7 +236,7 @@ public final class DeepCheckSchedule: Sendable {
                     (progress, lastProgress) = (pace.progress, .now)
                 } else if ContinuousClock.now - lastProgress >= settings.stallLimit {
                     let reason = "read nothing for \(Int(settings.stallLimit.seconds)) s (hung storage?); not checked again until the read returns"
-                    state.withLock { $0.hung.insert(candidate.path) }
+                    state.withLock { _ = $0.hung.insert(candidate.path) }
                     record(candidate.path, Entry(check: LayerDeepCheck(outcome: .failed(reason), finished: Date(), whileInUse: whileInUse),
                                                  identity: identity), endingHang: false)
                     return

@@ -1,6 +1,5 @@
 import Dispatch
 import FoundationEssentials
-import ImageInspector
 import Synchronization
 
 /// Chain inspections with a deadline each, so one image on hung storage (a dead
