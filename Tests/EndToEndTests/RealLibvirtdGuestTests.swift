@@ -31,13 +31,7 @@ extension RealLibvirtdTests {
     }
 
     func start(_ extra: [String] = []) throws -> (SNMPMaster, AgentProcess, SNMPClient, String) {
-        let master = try SNMPMaster(owning: try ScratchFolder())
-        let agent = try AgentProcess(folder: master.folder, uri: uri, socket: master.socket, extra: ["--poll-interval", "1"] + extra)
-        try agent.waitUntilServing(through: master)
-        let client = SNMPClient(target: master.target)
-        let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
-        let run1 = try #require(names.first { $0.value == "run1" }?.oid.split(separator: ".").last.map(String.init))
-        return (master, agent, client, run1)
+        try RealLibvirtd.serve(["--poll-interval", "1"] + extra)
     }
 
     @Test func memoryVcpusAndLatencyMatchVirshDomstats() throws {

@@ -110,4 +110,15 @@ struct RealLibvirtdTests {
 
 enum RealLibvirtd {
     static let uri = ProcessInfo.processInfo.environment["VIRT_AGENTX_LIBVIRTD_URI"]
+
+    /// snmpd and an agent on the real libvirtd with `arguments`, once serving, and run1's row index.
+    static func serve(_ arguments: [String]) throws -> (master: SNMPMaster, agent: AgentProcess, client: SNMPClient, run1: String) {
+        let master = try SNMPMaster(owning: try ScratchFolder())
+        let agent = try AgentProcess(folder: master.folder, uri: try #require(uri), socket: master.socket, extra: arguments)
+        try agent.waitUntilServing(through: master)
+        let client = SNMPClient(target: master.target)
+        let names = try client.bulkWalk(Subtree.column(DomainColumns.name))
+        let run1 = try #require(names.first { $0.value == "run1" }?.oid.split(separator: ".").last.map(String.init))
+        return (master, agent, client, run1)
+    }
 }
