@@ -337,12 +337,6 @@ extension Collector {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
 
 extension Collector {
     /// One poll, now: for commands that answer once (a local monitoring check)

@@ -14,8 +14,9 @@ extension Poller {
     /// comes with libvirt's job-completed event and is kept as the domain's last.
     mutating func collectJobs(_ readings: inout [DomainReading], disks: inout [(disk: Disk, backingStore: [String]?)],
                               changed: Set<String>?) {
+        let present = Set(readings.map(\.domain.uuid))
         let completed: [String: DomainJob] = sink?.completedJobs.withLock { jobs in
-            jobs = jobs.filter { uuid, _ in readings.contains { $0.domain.uuid == uuid } }
+            jobs = jobs.filter { present.contains($0.key) }
             return jobs
         } ?? [:]
         let lastDomains = Dictionary(last.domains.map { ($0.uuid, $0) }) { a, _ in a }

@@ -338,12 +338,6 @@ struct DomainReading {
     var isActive: Bool { domain.id >= 0 }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
 
 /// A disk of the last snapshot, by domain row and target.
 struct DiskKey: Hashable {

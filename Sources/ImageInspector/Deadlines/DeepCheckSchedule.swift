@@ -257,16 +257,3 @@ public final class DeepCheckSchedule: Sendable {
         }
     }
 }
-
-extension Duration {
-    /// Whole and fractional seconds, for dates.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
