@@ -27,6 +27,9 @@ extension VirtAgentxMIB {
         public static let ended = Column<Domain>("virtJobEnded", 11, .dateAndTime, whenReported: {
             $0.job?.ended.map { .octets(DateAndTime.encode($0)) }
         })
+        public static let message = Column<Domain>("virtJobMessage", 12, .displayString, whenReported: {
+            $0.job?.message.map { .string($0) }
+        })
     }
 
     public static let domainJobTable = Table<Domain>(
@@ -36,6 +39,7 @@ extension VirtAgentxMIB {
             JobColumns.operation, JobColumns.status, JobColumns.elapsed, JobColumns.remaining,
             JobColumns.dataTotal, JobColumns.dataProcessed, JobColumns.dataRemaining,
             JobColumns.dirtyRate, JobColumns.iteration, JobColumns.downtime, JobColumns.ended,
+            JobColumns.message,
         ])
 
     /// blockJobTable's columns: the block job running on a disk.

@@ -14,7 +14,7 @@ struct CheckJobs: ParsableCommand {
 
     /// Over SNMP, only these columns are walked.
     static let columns = [VirtAgentxMIB.oid(of: DomainColumns.name, in: VirtAgentxMIB.domainTable)]
-        + [JobColumns.operation, JobColumns.status, JobColumns.elapsed, JobColumns.dataProcessed, JobColumns.dataTotal]
+        + [JobColumns.operation, JobColumns.status, JobColumns.elapsed, JobColumns.dataProcessed, JobColumns.dataTotal, JobColumns.message]
             .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.domainJobTable) }
         + [BlockJobColumns.kind, BlockJobColumns.current, BlockJobColumns.end]
             .map { VirtAgentxMIB.oid(of: $0, in: VirtAgentxMIB.blockJobTable) }
@@ -40,7 +40,8 @@ struct CheckJobs: ParsableCommand {
         let failed = reading.rows(of: VirtAgentxMIB.domainJobTable).compactMap { row -> String? in
             guard row[JobColumns.status]?.enumeration(DomainJob.Status.self) == .failed else { return nil }
             let operation = row[JobColumns.operation]?.enumeration(DomainJob.Operation.self).map { "\($0)" } ?? "job"
-            return "\(row.index.first.flatMap { names[$0] } ?? "?"): last \(operation) failed"
+            let message = row[JobColumns.message]?.text.map { " (\($0))" } ?? ""
+            return "\(row.index.first.flatMap { names[$0] } ?? "?"): last \(operation) failed\(message)"
         }
         let longest = running.map(\.minutes).max() ?? 0
         let status = max(running.isEmpty ? PluginStatus.ok : MonitoringPlugin.status(of: longest, warning: warning, critical: critical),

@@ -109,7 +109,7 @@ struct ShowView {
     /// Each domain's running job, else its last completed one.
     private func jobs() -> TextTable {
         let domains = reading.domainNames
-        var table = TextTable(["Domain", "Job", "Status", ">Elapsed", ">Remaining", ">Data", ">Done", ">Dirty pages/s", ">Pass"])
+        var table = TextTable(["Domain", "Job", "Status", ">Elapsed", ">Remaining", ">Data", ">Done", ">Dirty pages/s", ">Pass", "Message"])
         for row in reading.rows(of: VirtAgentxMIB.domainJobTable) {
             let status = row[JobColumns.status]?.enumeration(DomainJob.Status.self)
             let total = row[JobColumns.dataTotal]?.number, done = row[JobColumns.dataProcessed]?.number
@@ -121,7 +121,8 @@ struct ShowView {
                           TextTable.Cell(total.map { Self.size($0) } ?? "-"),
                           TextTable.Cell(total.flatMap { total in done.map { total > 0 ? "\((Double($0) / Double(total) * 100).decimalText(0)) %" : "-" } } ?? "-"),
                           TextTable.Cell(row[JobColumns.dirtyRate]?.number.map { "\($0)" } ?? "-"),
-                          TextTable.Cell(row[JobColumns.iteration]?.number.map { "\($0)" } ?? "-")])
+                          TextTable.Cell(row[JobColumns.iteration]?.number.map { "\($0)" } ?? "-"),
+                          TextTable.Cell(row[JobColumns.message]?.text ?? "")])
         }
         return table
     }

@@ -29,6 +29,8 @@ public struct DomainJob: Sendable, Equatable {
     public var downtimeMilliseconds: UInt64?
     /// When the agent learned the job had ended (nil while it runs).
     public var ended: Date?
+    /// libvirt's message for a finished job (why a migration failed, "Operation canceled").
+    public var message: String?
 
     public init(operation: Operation, status: Status) {
         self.operation = operation

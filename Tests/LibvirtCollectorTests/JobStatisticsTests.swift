@@ -8,11 +8,14 @@ import VirtModel
 /// figures present, and those absent left absent.
 @Suite struct JobStatisticsTests {
     /// A typed parameter list built with libvirt's own functions.
-    func fields(_ values: [(String, UInt64)], ints: [(String, Int32)] = []) -> TypedParameters {
+    func fields(_ values: [(String, UInt64)], ints: [(String, Int32)] = [], booleans: [(String, Bool)] = [],
+                strings: [(String, String)] = []) -> TypedParameters {
         var parameters: virTypedParameterPtr?
         var count: Int32 = 0, capacity: Int32 = 0
         for (name, value) in values { _ = virTypedParamsAddULLong(&parameters, &count, &capacity, name, value) }
         for (name, value) in ints { _ = virTypedParamsAddInt(&parameters, &count, &capacity, name, value) }
+        for (name, value) in booleans { _ = virTypedParamsAddBoolean(&parameters, &count, &capacity, name, value ? 1 : 0) }
+        for (name, value) in strings { _ = virTypedParamsAddString(&parameters, &count, &capacity, name, value) }
         defer { virTypedParamsFree(parameters, count) }
         return TypedParameters(parameters, count: Int(count))
     }
@@ -27,6 +30,21 @@ import VirtModel
         #expect(job.dataTotal == 67_502_080 && job.dataProcessed == 598_800 && job.dataRemaining == 0)
         #expect(job.iteration == 2 && job.dirtyRate == 0)
         #expect(job.remainingMilliseconds == nil, "a save reports no time remaining: absent, not zero")
+    }
+
+    @Test func theCompletedEventSaysWhetherTheJobSucceededAndWhy() {
+        // What libvirtd sent when `virsh domjobabort` ended a pull backup: success, with a message.
+        let backup = DomainJob(completedEvent: fields([("time_elapsed", 1140), ("disk_temp_used", 0), ("disk_temp_total", 16_777_216)],
+                                                      ints: [("operation", 9)], booleans: [("success", true)],
+                                                      strings: [("errmsg", "Operation canceled")]))
+        #expect(backup.operation == .backup && backup.status == .completed && backup.message == "Operation canceled")
+        #expect(backup.elapsedMilliseconds == 1140)
+        let migration = DomainJob(completedEvent: fields([("time_elapsed", 9000)], ints: [("operation", 5)], booleans: [("success", false)],
+                                                         strings: [("errmsg", "operation failed: job 'migration out' failed in post-copy phase")]))
+        #expect(migration.status == .failed && migration.message?.hasPrefix("operation failed") == true)
+        let older = DomainJob(completedEvent: fields([("time_elapsed", 51)], ints: [("operation", 2)]))
+        #expect(older.status == .completed && older.message == nil, "no success field (libvirt before 6.6): completed, no message")
+        #expect(DomainJob(completedEvent: fields([], strings: [("errmsg", "")])).message == nil, "an empty message is no message")
     }
 
     @Test func everyOperationLibvirtNumbersMapsAndAnUnknownOneIsUnknown() {

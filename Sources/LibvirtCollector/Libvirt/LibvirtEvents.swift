@@ -73,7 +73,7 @@ private let jobCompleted: @convention(c) (virConnectPtr?, virDomainPtr?, virType
     guard let sink = ChangeSink.from(opaque) else { return }
     let uuid = uuid(of: domain)
     if let uuid {
-        var job = DomainJob(TypedParameters(parameters, count: Int(count)), status: .completed)
+        var job = DomainJob(completedEvent: TypedParameters(parameters, count: Int(count)))
         job.ended = Date()
         sink.completedJobs.withLock { $0[uuid] = job }
     }

@@ -14,7 +14,7 @@ extension LibvirtDomain {
 
     /// The domain's last finished job, however it ended (`VIR_DOMAIN_JOB_STATS_COMPLETED`):
     /// asked once when a job the agent saw running is gone, since libvirt's
-    /// job-completed event comes only for a job that succeeded.
+    /// job-completed event does not come for every job that ends (a failed save).
     func finishedJob() throws(LibvirtError) -> DomainJob? {
         var type: Int32 = 0, count: Int32 = 0
         var parameters: virTypedParameterPtr?
@@ -44,6 +44,13 @@ extension LibvirtDomain {
 }
 
 extension DomainJob {
+    /// A job from the job-completed event's fields: failed where libvirt says it
+    /// did not succeed (`success`, libvirt 6.6 and later). A pull backup, which
+    /// ends only by an abort, succeeds, with libvirt's "Operation canceled".
+    init(completedEvent fields: TypedParameters) {
+        self.init(fields, status: fields.unsigned("success") == 0 ? .failed : .completed)
+    }
+
     /// A job from libvirt's job statistics fields (`virDomainGetJobStats`, the job-completed event).
     init(_ fields: TypedParameters, status: Status) {
         self.init(operation: fields.unsigned("operation").flatMap { Operation(rawValue: Int32(clamping: $0)) } ?? .unknown,
@@ -56,5 +63,6 @@ extension DomainJob {
         dirtyRate = fields.unsigned("memory_dirty_rate")
         iteration = fields.unsigned("memory_iteration")
         downtimeMilliseconds = fields.unsigned("downtime")
+        message = fields.string("errmsg").flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -24,6 +24,16 @@ struct Virsh {
         return fields
     }
 
+    /// `virsh blockjob DOMAIN DISK --raw`: its `key=value` lines (type, bandwidth, cur, end).
+    func rawBlockJob(_ domain: String, _ disk: String) throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in try run(["blockjob", domain, disk, "--raw"]).split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            fields[line[..<equals].trimmingCharacters(in: .whitespaces)] = String(line[line.index(after: equals)...])
+        }
+        return fields
+    }
+
     func domainNames() throws -> [String] {
         try run(["list", "--all", "--name"]).split(separator: "\n")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
