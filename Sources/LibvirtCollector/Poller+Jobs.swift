@@ -42,13 +42,18 @@ extension Poller {
             if let running = try? readings[position].handle.runningJob() {
                 job = running
             } else if previous?.job?.status == .running, completed[domain.uuid].map({ $0.ended ?? .distantPast }) ?? .distantPast < (last.host.lastPoll ?? .distantPast) {
-                // The job seen running is gone and no completed event told how: it failed or was cancelled.
+                // The job seen running is gone and no completed event told how: it failed or was
+                // cancelled. libvirt may keep the figures; for a migration it keeps none.
                 jobCalls += 1
-                if var finished = try? readings[position].handle.finishedJob() {
-                    finished.ended = Date()
-                    job = finished
-                    sink?.completedJobs.withLock { $0[domain.uuid] = finished }
+                var finished = (try? readings[position].handle.finishedJob()) ?? previous?.job.map {
+                    var interrupted = $0
+                    interrupted.status = .interrupted
+                    interrupted.remainingMilliseconds = nil
+                    return interrupted
                 }
+                finished?.ended = Date()
+                if let finished { sink?.completedJobs.withLock { $0[domain.uuid] = finished } }
+                job = finished
             }
             readings[position].domain.job = job
             for disk in disks.indices where disks[disk].disk.domainIndex == domain.index && disks[disk].disk.sourceKind != .none {

@@ -8,7 +8,7 @@ import VirtModel
 struct CheckJobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Running domain jobs (migrations, saves, dumps, backups) and block jobs: -w/-c on the minutes the longest domain job has run (default 60 and 240); a last job that failed is a WARNING.")
+        abstract: "Running domain jobs (migrations, saves, dumps, backups) and block jobs: -w/-c on the minutes the longest domain job has run (default 60 and 240); a last job that failed, or ended without completing, is a WARNING.")
 
     @OptionGroup var options: CheckOptions
 
@@ -38,10 +38,12 @@ struct CheckJobs: ParsableCommand {
             return "\(row.index.first.flatMap { names[$0] } ?? "?"): \(kind) \(end > 0 ? (Double(current) / Double(end) * 100).decimalText(0) : "0") %"
         }
         let failed = reading.rows(of: VirtAgentxMIB.domainJobTable).compactMap { row -> String? in
-            guard row[JobColumns.status]?.enumeration(DomainJob.Status.self) == .failed else { return nil }
+            let status = row[JobColumns.status]?.enumeration(DomainJob.Status.self)
+            guard status == .failed || status == .interrupted else { return nil }
             let operation = row[JobColumns.operation]?.enumeration(DomainJob.Operation.self).map { "\($0)" } ?? "job"
             let message = row[JobColumns.message]?.text.map { " (\($0))" } ?? ""
-            return "\(row.index.first.flatMap { names[$0] } ?? "?"): last \(operation) failed\(message)"
+            let ending = status == .failed ? "failed" : "ended without completing"
+            return "\(row.index.first.flatMap { names[$0] } ?? "?"): last \(operation) \(ending)\(message)"
         }
         let longest = running.map(\.minutes).max() ?? 0
         let status = max(running.isEmpty ? PluginStatus.ok : MonitoringPlugin.status(of: longest, warning: warning, critical: critical),

@@ -10,8 +10,11 @@ public struct DomainJob: Sendable, Equatable {
              snapshotRevert, dump, backup, snapshotDelete
     }
 
+    /// How the job stands. `interrupted`: the agent saw it run, it is gone, and
+    /// libvirt kept no word of how it ended (a migration cancelled or broken off:
+    /// no job-completed event, nothing under `--completed`).
     public enum Status: Int32, Sendable, CaseIterable {
-        case running = 1, completed, failed, cancelled
+        case running = 1, completed, failed, cancelled, interrupted
     }
 
     public var operation: Operation

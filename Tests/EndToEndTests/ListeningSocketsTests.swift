@@ -14,7 +14,7 @@ struct ListeningSocketsTests {
     @Test func standaloneListensOnTheConfiguredAddressesOnly() throws {
         let ss = try SocketTable.requireSS()
         try withScratchFolder { folder in
-            let udp = try TestWorld.freeUDPPort(), tcp = try freeTCPPort()
+            let udp = try TestWorld.freeUDPPort(), tcp = try TestWorld.freeTCPPort()
             let config = folder.appendingPathComponent("virt-agentx.conf")
             try "rocommunity public 127.0.0.1\n".write(to: config, atomically: true, encoding: .utf8)
             let agent = try ChildProcess(
@@ -130,20 +130,4 @@ struct SocketTable {
 
 extension Array where Element == SocketTable.Socket {
     var report: String { isEmpty ? "(no sockets)" : map(\.line).joined(separator: "\n") }
-}
-
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
-private func freeTCPPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw HarnessError("bind: \(errno)") }
-    return UInt16(bigEndian: address.sin_port)
 }

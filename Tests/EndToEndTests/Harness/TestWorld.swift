@@ -27,6 +27,22 @@ enum TestWorld {
     static func freeUDPPort() throws -> UInt16 {
         try SilentUDPSocket().port
     }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now.
+    static func freeTCPPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw HarnessError("bind: \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
 }
 
 /// A UDP socket bound on 127.0.0.1 that reads nothing and answers nothing: an
