@@ -20,9 +20,8 @@ public enum VMMIB {
     }
 
     static let scalars: [VMScalar] = [
-        VMScalar(name: "vmHvSoftware", oid: hypervisorRoot.appending(1), syntax: .displayString) {
-            .string($0.host.hypervisorType.isEmpty ? "" : "\($0.host.hypervisorType) (libvirt \($0.host.libvirtVersion))")
-        },
+        // "SHOULD NOT include its version": that is vmHvVersion.
+        VMScalar(name: "vmHvSoftware", oid: hypervisorRoot.appending(1), syntax: .displayString) { .string($0.host.hypervisorType) },
         VMScalar(name: "vmHvVersion", oid: hypervisorRoot.appending(2), syntax: .displayString) { .string($0.host.hypervisorVersion) },
         // No registered identifier for libvirt's drivers: zeroDotZero, "unknown".
         VMScalar(name: "vmHvObjectID", oid: hypervisorRoot.appending(3), syntax: .objectIdentifier) { _ in .objectIdentifier([0, 0]) },
@@ -141,6 +140,10 @@ public enum VMMIB {
     /// vmCpuAffinityTable's columns, each declared once: readers, notifications and tests name them here.
     enum VMCpuAffinityColumns {
         static let physIndex = Column<AffinityRow>.index("vmCpuPhysIndex", 2, .integer32)
+        /// hrDeviceIndex of host CPU 0 in HOST-RESOURCES-MIB's hrProcessorTable, as
+        /// net-snmp numbers processors on Linux (HRDEV_PROC << 16, plus the CPU number):
+        /// vmCpuPhysIndex "MUST be the same value that is used as the index in the hrProcessorTable".
+        static let firstProcessorDeviceIndex: UInt32 = 3 << 16
         static let affinity = Column<AffinityRow>("vmCpuAffinity", 3, .integer32) { .integer($0.allowed ? 1 : 2) }   // enable(1), disable(2)
     }
 
@@ -152,7 +155,8 @@ public enum VMMIB {
                 domain.vcpuAffinity.enumerated().flatMap { vcpu, hosts -> [AffinityRow] in
                     if pairs > affinityRowLimit && hosts.allSatisfy({ $0 }) { return [] }
                     return hosts.enumerated().map {
-                        AffinityRow(domainIndex: domain.index, vcpu: UInt32(vcpu + 1), hostCPU: UInt32($0.offset + 1), allowed: $0.element)
+                        AffinityRow(domainIndex: domain.index, vcpu: UInt32(vcpu + 1),
+                                    hostCPU: VMCpuAffinityColumns.firstProcessorDeviceIndex + UInt32($0.offset), allowed: $0.element)
                     }
                 }
             }
@@ -175,13 +179,21 @@ public enum VMMIB {
         static let resourceID = Column<Disk>("vmStorageResourceID", 6, .displayString) { .string($0.source) }
         static let access = Column<Disk>("vmStorageAccess", 7, .integer32) { .integer($0.readOnly ? 3 : 2) }   // readonly(3), readwrite(2)
         static let mediaType = Column<Disk>("vmStorageMediaType", 8, .integer32) { .integer($0.vmMediaType) }
-        static let mediaTypeString = Column<Disk>("vmStorageMediaTypeString", 9, .displayString) { .string("\($0.device)") }
-        static let sizeUnit = Column<Disk>("vmStorageSizeUnit", 10, .integer32) { .integer(Int32(VMMIB.sizeUnit(for: $0.blockInfo.capacity))) }
+        // "the name of the driver ... e.g., 'IDE' and 'SCSI'": libvirt's bus (virtio, sata, scsi, ide ...).
+        static let mediaTypeString = Column<Disk>("vmStorageMediaTypeString", 9, .displayString) { .string($0.bus) }
+        static let sizeUnit = Column<Disk>("vmStorageSizeUnit", 10, .integer32) { .integer(Int32(VMMIB.sizeUnit(for: $0.blockInfo))) }
+        // "If this information is not available, this value MUST be -1": libvirt
+        // gave no capacity (an empty drive, or its call failed).
         static let definedSize = Column<Disk>("vmStorageDefinedSize", 11, .integer32) {
-            .integer(Int32(clamping: $0.blockInfo.capacity / VMMIB.sizeUnit(for: $0.blockInfo.capacity)))
+            $0.blockInfo.capacity == 0 ? .integer(-1)
+                : .integer(Int32(clamping: $0.blockInfo.capacity / VMMIB.sizeUnit(for: $0.blockInfo)))
         }
+        // "MUST NOT be different from vmStorageDefinedSize when vmStorageSourceType is
+        // 'block' or 'raw'": the hypervisor allocates all of it, however sparse the file.
         static let allocatedSize = Column<Disk>("vmStorageAllocatedSize", 12, .integer32) {
-            .integer(Int32(clamping: $0.blockInfo.allocation / VMMIB.sizeUnit(for: $0.blockInfo.capacity)))
+            $0.blockInfo.capacity == 0 ? .integer(-1)
+                : .integer(Int32(clamping: ($0.vmSourceType == 3 || $0.vmSourceType == 4 ? $0.blockInfo.capacity : $0.blockInfo.allocation)
+                                 / VMMIB.sizeUnit(for: $0.blockInfo)))
         }
         static let readIOs = Column<Disk>("vmStorageReadIOs", 13, .counter64) { .counter64($0.stats.readRequests) }
         static let writeIOs = Column<Disk>("vmStorageWriteIOs", 14, .counter64) { .counter64($0.stats.writeRequests) }
@@ -279,8 +291,9 @@ public enum VMMIB {
         return bytes
     }
 
-    /// The smallest power-of-1024 unit in which `bytes` fits an Integer32.
-    static func sizeUnit(for bytes: UInt64) -> UInt64 {
+    /// The smallest power-of-1024 unit in which both sizes fit an Integer32.
+    static func sizeUnit(for info: BlockInfo) -> UInt64 {
+        let bytes = max(info.capacity, info.allocation)
         var unit: UInt64 = 1
         while bytes / unit > UInt64(Int32.max) { unit *= 1024 }
         return unit

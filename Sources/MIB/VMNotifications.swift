@@ -1,29 +1,36 @@
 import VirtModel
 
-/// RFC 7666's notifications: one per VM whose operational state changed (vmRunning,
-/// vmPaused …, vmDeleted when its row goes), or, when too many VMs change at once,
-/// one bulk notification per state naming them all in vmAffectedVMs.
+/// RFC 7666's notifications: per-VM ones (vmRunning, vmPaused …, vmDeleted when
+/// a row goes) "generated if vmPerVMNotificationsEnabled is true(1)", bulk ones
+/// (one per state, naming the VMs in vmAffectedVMs) "if vmBulkNotificationsEnabled
+/// is true(1)": two independent switches.
 public struct VMNotificationPolicy: Sendable, Equatable {
+    /// How the configuration sets the switches.
     public enum Mode: String, Sendable, CaseIterable {
-        /// Per-VM notifications, bulk ones when more than `perVMLimit` VMs change at once.
+        /// Per-VM notifications only.
         case perVM = "per-vm"
-        /// Only bulk notifications.
+        /// Bulk notifications only.
         case bulk
+        /// Both, for every change.
+        case both
+        /// Not in RFC 7666 (which leaves rates to RFC 3413's filters): per-VM
+        /// notifications, and bulk ones instead when more than `perVMLimit` VMs
+        /// change at once, so a host booting 500 VMs sends a handful, not 500.
+        case perVMOrBulk = "per-vm-or-bulk"
         case off
     }
 
-    public var mode: Mode
-    /// Per-VM notifications allowed for one change of the snapshot before the rest go
-    /// out as bulk notifications: a host booting 500 VMs sends a handful, not 500.
-    public var perVMLimit: Int
+    public var perVMEnabled: Bool
+    public var bulkEnabled: Bool
+    /// Set by `perVMOrBulk`: above this many VMs changed in one snapshot, the bulk
+    /// notifications go instead of the per-VM ones.
+    public var perVMLimit: Int?
 
     public init(mode: Mode = .perVM, perVMLimit: Int = 10) {
-        self.mode = mode
-        self.perVMLimit = perVMLimit
+        perVMEnabled = [.perVM, .both, .perVMOrBulk].contains(mode)
+        bulkEnabled = [.bulk, .both, .perVMOrBulk].contains(mode)
+        self.perVMLimit = mode == .perVMOrBulk ? perVMLimit : nil
     }
-
-    var perVMEnabled: Bool { mode == .perVM }
-    var bulkEnabled: Bool { mode != .off }
 }
 
 extension VMMIB {
@@ -48,43 +55,50 @@ extension VMMIB {
     }
     private static let deletedNumber: UInt32 = 10
 
-    /// What changed between two snapshots, as VM-MIB notifications.
+    /// What changed between two snapshots, as VM-MIB notifications. A per-VM one
+    /// carries the state the VM left: "The other state is indicated by the included
+    /// value of vmOperState" (vmCrashed: "The previous state"; vmDeleted: "The prior
+    /// state"). A new row left preparing(3), the RFC's state before the first.
     public static func notifications(from old: Snapshot?, to new: Snapshot, policy: VMNotificationPolicy) -> [Notification] {
-        guard policy.mode != .off, let old, old.host.lastPoll != nil,
+        guard policy.perVMEnabled || policy.bulkEnabled, let old, old.host.lastPoll != nil,
               new.host.connection.isAnswering, old.host.connection.isAnswering else { return [] }
         let before = Dictionary(old.domains.map { ($0.uuid, $0) }) { a, _ in a }
         let now = Set(new.domains.map(\.uuid))
-        // (notification number, the domain as it is now, or as it was when deleted)
-        var changes: [(number: UInt32, domain: Domain)] = []
+        // (notification number, the domain as it is now, or as it was when deleted, the state it left)
+        var changes: [(number: UInt32, domain: Domain, previous: VMOperState)] = []
         for domain in new.domains {
-            guard let previous = before[domain.uuid], previous.vmOperState != domain.vmOperState,
-                  let number = notificationNumber(domain.vmOperState) else { continue }
-            changes.append((number, domain))
+            let previous = before[domain.uuid]?.vmOperState ?? .preparing
+            guard previous != domain.vmOperState, let number = notificationNumber(domain.vmOperState) else { continue }
+            changes.append((number, domain, previous))
         }
         for domain in old.domains where !now.contains(domain.uuid) {
-            changes.append((deletedNumber, domain))
+            changes.append((deletedNumber, domain, domain.vmOperState))
         }
         guard !changes.isEmpty else { return [] }
-        if policy.perVMEnabled && changes.count <= policy.perVMLimit {
-            return changes.map { perVM($0.number, $0.domain) }
+        let storm = policy.perVMLimit.map { changes.count > $0 } ?? false
+        var sent: [Notification] = []
+        if policy.perVMEnabled && !storm {
+            sent += changes.map { perVM($0.number, $0.domain, previous: $0.previous) }
         }
-        // A storm, or bulk only: one notification per state, naming every VM that reached it.
-        let byNumber = Dictionary(grouping: changes, by: \.number)
-        return byNumber.keys.sorted().map { number in
-            Notification(oid: notificationsRoot.appending(number + 10),
-                         varbinds: [MIBView.Cell(oid: affectedVMs.appending(0),
-                                                 value: .octets(vmList(byNumber[number]!.map(\.domain.index))))])
+        if policy.bulkEnabled && (policy.perVMLimit == nil || storm) {
+            let byNumber = Dictionary(grouping: changes, by: \.number)
+            sent += byNumber.keys.sorted().map { number in
+                Notification(oid: notificationsRoot.appending(number + 10),
+                             varbinds: [MIBView.Cell(oid: affectedVMs.appending(0),
+                                                     value: .octets(vmList(byNumber[number]!.map(\.domain.index))))])
+            }
         }
+        return sent
     }
 
-    private static func perVM(_ number: UInt32, _ domain: Domain) -> Notification {
+    private static func perVM(_ number: UInt32, _ domain: Domain, previous: VMOperState) -> Notification {
         func cell(_ column: Column<VMRow>, _ value: SNMPValue) -> Varbind {
             Varbind(oid: objectsRoot.appending(vmTable.subID, 1, column.subID, domain.index), value: value)
         }
         var varbinds = [
             cell(VMColumns.name, .string(domain.name)),
             cell(VMColumns.uuid, .octets(uuidBytes(domain.uuid))),
-            cell(VMColumns.operState, .integer(domain.vmOperState.rawValue)),
+            cell(VMColumns.operState, .integer(previous.rawValue)),
         ]
         if number == deletedNumber {
             varbinds.append(cell(VMColumns.persistent, .integer(domain.persistent ? 2 : 3)))

@@ -71,7 +71,7 @@ struct AgentSettings: Sendable, Equatable {
                             usage: "PERCENT")
             case .vmNotifications:
                 Entry(flag: .customLong("vm-notifications"), valueName: "mode",
-                            abstract: "RFC 7666 notifications: per-vm (bulk ones when more than 10 VMs change at once), bulk, or off (default \(defaults.vmNotifications.rawValue)).",
+                            abstract: "RFC 7666 notifications: per-vm, bulk, both, per-vm-or-bulk (bulk ones instead when more than 10 VMs change at once), or off (default \(defaults.vmNotifications.rawValue)).",
                             usage: VMNotificationPolicy.Mode.allValueStrings.joined(separator: " | "))
             case .deepCheckInterval:
                 Entry(flag: .customLong("deep-check-interval"), valueName: "seconds",

@@ -27,6 +27,17 @@ struct RealLibvirtdTests {
         domains = Dictionary(uniqueKeysWithValues: names.map { ($0.value, String($0.oid.split(separator: ".").last!)) })
     }
 
+    /// RFC 7666: vmCpuPhysIndex "MUST be the same value that is used as the index
+    /// in the hrProcessorTable": snmpd's own HOST-RESOURCES-MIB, walked beside it.
+    @Test func vmCpuPhysIndexIsTheIndexOfTheSameCPUInHrProcessorTable() throws {
+        let lastComponents = { (walk: [SNMPClient.Varbind]) in Set(walk.compactMap { $0.oid.split(separator: ".").last.map(String.init) }) }
+        let processors = lastComponents(try client.bulkWalk("1.3.6.1.2.1.25.3.3.1.1"))   // hrProcessorFrwID
+        let run1 = try #require(domains["run1"])
+        let affinity = try client.bulkWalk("1.3.6.1.2.1.236.1.6.1.3.\(run1).1")          // vmCpuAffinity of vCPU 1
+        #expect(processors.count == ProcessInfo.processInfo.activeProcessorCount && lastComponents(affinity) == processors,
+                "vmCpuPhysIndex \(lastComponents(affinity).sorted()) vs hrProcessorTable \(processors.sorted())")
+    }
+
     @Test func domainStatesMatchVirsh() throws {
         #expect(Set(domains.keys) == Set(try virsh.domainNames()))
         let states = try client.get(domains.values.sorted().map { Subtree.column(DomainColumns.state) + ".\($0)" })

@@ -26,9 +26,9 @@ import Testing
         #expect(values[Self.vmMIB + ".2.0"] == "\(names.count)", "vmNumber")
         let version = try virsh.report(["version"])
         #expect(version["Running hypervisor"]?.hasSuffix(values[Self.vmMIB + ".1.2.0"] ?? "?") == true, "vmHvVersion")
-        #expect(values[Self.vmMIB + ".1.1.0"]?.hasPrefix("TEST") == true, "vmHvSoftware")
+        #expect(values[Self.vmMIB + ".1.1.0"] == "TEST", "vmHvSoftware: the driver, without its version")
         #expect(values[Self.vmMIB + ".1.3.0"] == ".0.0", "vmHvObjectID is zeroDotZero")
-        #expect(values[Self.vmMIB + ".9.0"] == "1" && values[Self.vmMIB + ".10.0"] == "1", "per-VM notifications, bulk ones for storms (the default)")
+        #expect(values[Self.vmMIB + ".9.0"] == "1" && values[Self.vmMIB + ".10.0"] == "2", "per-VM notifications only (the default)")
 
         // vmIndex N is the domain row N of VIRT-AGENTX-MIB.
         let domains = try world.client.bulkWalk(Subtree.column(DomainColumns.name))
@@ -57,6 +57,9 @@ import Testing
             let affinity = walk.filter { $0.oid.hasPrefix("\(Self.vmMIB).6.1.3.\(index).") }
             let maxVcpus = Int(try virsh.xmlElement(name, "vcpu").text) ?? -1
             #expect(affinity.count == maxVcpus * 8 && affinity.allSatisfy { $0.value == "1" }, "\(name): affinity rows")
+            // vmCpuPhysIndex: HOST-RESOURCES-MIB's hrDeviceIndex of the host CPU, 196608 for CPU 0.
+            let physical = Set(affinity.compactMap { $0.oid.split(separator: ".").last.flatMap { Int($0) } })
+            #expect(affinity.isEmpty || physical == Set(196_608..<196_616), "\(name): vmCpuPhysIndex \(physical.sorted())")
             // vmCpuTable: a row per vCPU of an active domain.
             let vcpus = walk.filter { $0.oid.hasPrefix("\(Self.vmCpuEntry).2.\(index).") }
             #expect(vcpus.count == (info["State"] == "shut off" ? 0 : Int(info["CPU(s)"] ?? "") ?? -1), "\(name): vCPU rows")
@@ -77,9 +80,17 @@ import Testing
             #expect(storage[7]?[index] == (disks[DiskColumns.readOnly]?[index] == "1" ? "3" : "2"), "\(index): vmStorageAccess")
             let media = ["1": "3", "2": "4", "3": "5", "4": "3", "5": "1"][disks[DiskColumns.device]?[index] ?? ""]
             #expect(storage[8]?[index] == media, "\(index): vmStorageMediaType from the device")
-            let unit = UInt64(storage[10]?[index] ?? "") ?? 0, defined = UInt64(storage[11]?[index] ?? "") ?? 0
+            #expect(storage[9]?[index] == disks[DiskColumns.bus]?[index], "\(index): vmStorageMediaTypeString is the bus")
             let capacity = UInt64(disks[DiskColumns.capacity]?[index] ?? "") ?? 1
+            if capacity == 0 {
+                #expect(storage[11]?[index] == "-1" && storage[12]?[index] == "-1", "\(index): no capacity from libvirt: -1, 'not available'")
+                continue
+            }
+            let unit = UInt64(storage[10]?[index] ?? "") ?? 0, defined = UInt64(storage[11]?[index] ?? "") ?? 0
             #expect(unit > 0 && defined * unit <= capacity && capacity - defined * unit < unit, "\(index): vmStorageDefinedSize")
+            if storage[4]?[index] == "4" || storage[4]?[index] == "3" {
+                #expect(storage[12]?[index] == storage[11]?[index], "\(index): block or raw: allocated is the defined size")
+            }
             #expect(storage[13]?[index] == disks[DiskColumns.readRequests]?[index] && storage[15]?[index] == disks[DiskColumns.readBytes]?[index], "\(index): read counters")
         }
         // The empty cdrom and the network disk, by their source types.

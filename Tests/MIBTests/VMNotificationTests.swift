@@ -27,7 +27,9 @@ import VirtModel
         let running = sent[0].varbinds
         #expect(running.map(\.oid) == [[1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 2, 1], [1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 3, 1],
                                        [1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 6, 1]], "vmName, vmUUID, vmOperState of row 1")
-        #expect(running[0].value == .string("vm1") && running[2].value == .integer(4))
+        #expect(running[0].value == .string("vm1") && running[2].value == .integer(11),
+                "vmOperState is the state it left: shutdown(11)")
+        #expect(sent[1].varbinds[2].value == .integer(4), "vmPaused carries running(4), the state before")
         #expect(running[1].value == .octets([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]))
     }
 
@@ -41,8 +43,10 @@ import VirtModel
     @Test func aStormGoesOutAsBulkNotificationsNamingEveryVM() {
         let old = snapshot((1...12).map { domain($0, .shutoff) })
         let new = snapshot((1...12).map { domain($0, $0 == 12 ? .crashed : .running) })
-        let sent = VMMIB.notifications(from: old, to: new, policy: .init(mode: .perVM, perVMLimit: 10))
+        let sent = VMMIB.notifications(from: old, to: new, policy: .init(mode: .perVMOrBulk, perVMLimit: 10))
         #expect(sent.map(\.oid) == [[1, 3, 6, 1, 2, 1, 236, 0, 11], [1, 3, 6, 1, 2, 1, 236, 0, 19]], "vmBulkRunning, vmBulkCrashed")
+        #expect(VMMIB.notifications(from: old, to: new, policy: .init(mode: .perVM)).count == 12,
+                "the RFC's per-VM switch alone has no storm rule: one per VM")
         #expect(sent[0].varbinds == [.init(oid: [1, 3, 6, 1, 2, 1, 236, 1, 11, 0], value: .octets([0xFF, 0xE0]))],
                 "vmAffectedVMs: VMs 1 to 11, the most significant bit first")
         #expect(sent[1].varbinds.first?.value == .octets([0x00, 0x10]), "VM 12")
@@ -53,7 +57,20 @@ import VirtModel
         #expect(VMMIB.notifications(from: old, to: new, policy: .init(mode: .bulk)).map(\.oid)
                 == [[1, 3, 6, 1, 2, 1, 236, 0, 13]], "vmBulkShutdown")
         #expect(VMMIB.notifications(from: old, to: new, policy: .init(mode: .off)).isEmpty)
+        #expect(VMMIB.notifications(from: old, to: new, policy: .init(mode: .both)).map(\.oid)
+                == [[1, 3, 6, 1, 2, 1, 236, 0, 3], [1, 3, 6, 1, 2, 1, 236, 0, 13]], "both switches: vmShutdown and vmBulkShutdown")
+        #expect(VMMIB.notifications(from: old, to: new, policy: .init(mode: .perVMOrBulk)).map(\.oid)
+                == [[1, 3, 6, 1, 2, 1, 236, 0, 3]], "one VM is no storm: per-VM only")
+        let policy = VMNotificationPolicy(mode: .perVM)
+        #expect(policy.perVMEnabled && !policy.bulkEnabled, "per-vm: vmBulkNotificationsEnabled false")
         #expect(VMMIB.notifications(from: nil, to: new, policy: .init()).isEmpty, "nothing for the first snapshot")
+    }
+
+    @Test func aNewRowLeftPreparing() {
+        let sent = VMMIB.notifications(from: snapshot([domain(1, .running)]),
+                                       to: snapshot([domain(1, .running), domain(2, .shutoff)]), policy: .init())
+        #expect(sent.map(\.oid) == [[1, 3, 6, 1, 2, 1, 236, 0, 3]], "a defined domain: vmShutdown, as the RFC's preparing -> shutdown")
+        #expect(sent.first?.varbinds[2] == .init(oid: [1, 3, 6, 1, 2, 1, 236, 1, 4, 1, 6, 2], value: .integer(3)), "preparing(3)")
     }
 
     @Test func libvirtStatesAndReasonsMapToTheRFCStates() {
@@ -65,7 +82,16 @@ import VirtModel
         #expect(domain(1, .shutoff, reason: 1).vmOperState == .shutdown)
         #expect(domain(1, .shutdown).vmOperState == .shuttingdown)
         #expect(domain(1, .crashed).vmOperState == .crashed && domain(1, .crashed).vmAdminState == .running)
-        #expect(domain(1, .pmsuspended).vmOperState == .suspended && domain(1, .pmsuspended).vmAdminState == .suspended)
+        #expect(domain(1, .pmsuspended).vmOperState == .paused && domain(1, .pmsuspended).vmAdminState == .paused,
+                "suspended to RAM: resident in memory, not scheduled")
+        #expect(domain(1, .shutoff, reason: 3).vmOperState == .crashed, "shut off after a crash")
+        #expect(domain(1, .paused, reason: 3).vmAdminState == .suspended && domain(1, .paused, reason: 3).vmOperState == .suspending)
+        #expect(domain(1, .paused, reason: 8).vmAdminState == .shutdown, "paused on its way down")
+        var migrating = domain(1, .running)
+        migrating.job = DomainJob(operation: .outgoingMigration, status: .running)
+        #expect(migrating.vmOperState == .migrating && migrating.vmAdminState == .running, "a live migration")
+        migrating.job?.status = .completed
+        #expect(migrating.vmOperState == .running, "a migration that ended")
         #expect(VMMIB.vmList([1, 9]) == [0x80, 0x80])
     }
 }
