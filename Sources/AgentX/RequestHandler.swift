@@ -1,16 +1,12 @@
 import CAgentX
 import MIB
 
-/// Answers one varbind from the current view. Runs on the net-snmp thread:
-/// it must only read memory (no I/O, no logging, no waiting).
-let handleRequest: cagentx_request_fn = { context, request, isNext, name, length in
-    guard let context, let request, let name else { return }
-    let store = Unmanaged<ViewStore>.fromOpaque(context).takeUnretainedValue()
-    let view = store.view
-    let oid = OID(Array(UnsafeBufferPointer(start: name, count: length)))
-    if isNext != 0 {
+/// Answers a GET or GETNEXT from `view`; a GETNEXT whose next cell lies outside
+/// `root` (when given) is left for the next registration.
+func answer(_ request: OpaquePointer, _ oid: OID, isNext: Bool, from view: MIBView, within root: OID?) {
+    if isNext {
         // Nothing after it in our subtree: leave the varbind for the next registration.
-        guard let cell = view.next(after: oid) else { return }
+        guard let cell = view.next(after: oid), root.map({ cell.oid.hasPrefix($0) }) ?? true else { return }
         reply(request, cell.oid, cell.value)
     } else {
         switch view.get(oid) {

@@ -65,15 +65,23 @@ public final class Subagent {
     private let configuration: Configuration
     private let store: ViewStore
     private let logger: Logger
+    /// What the C side's registrations point at: kept alive as long as the subagent.
+    private var registrations: [WritableRegistration] = []
+    /// Where refused and accepted SETs are logged, off the net-snmp thread.
+    private let audit: @Sendable (String, Logger.Metadata) -> Void
     private static let stopRequested = Atomic<Bool>(false)
     /// Notifications other threads handed over; only the net-snmp thread sends them.
     private static let pending = Mutex<[Notification]>([])
 
-    /// Initialises net-snmp as a subagent and registers `roots`, all answered from `store`.
-    public init(configuration: Configuration, roots: [OID], store: ViewStore, logger: Logger) throws {
+    /// Initialises net-snmp as a subagent and registers `roots`, all answered from
+    /// `store`; a SET there is refused (notWritable) and logged through `audit`.
+    public init(configuration: Configuration, roots: [OID], store: ViewStore, logger: Logger,
+                audit: (@Sendable (String, Logger.Metadata) -> Void)? = nil) throws {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        let auditLogger = logger
+        self.audit = audit ?? { message, metadata in auditLogger.notice("\(message)", metadata: metadata) }
         if let master = configuration.master {
             guard cagentx_init_master(configuration.name, master.listen, master.persistentDirectory,
                                       forwardNetSNMPLog) == 0 else {
@@ -89,13 +97,31 @@ public final class Subagent {
             cagentx_set_ping_interval(Int32(configuration.pingInterval))
             cagentx_command_line(configuration.agentxSocket, Int32(configuration.pingFromCommandLine ? configuration.pingInterval : 0))
         }
-        let context = Unmanaged.passUnretained(store).toOpaque()
         for root in roots {
-            let status = root.components.withUnsafeBufferPointer {
-                cagentx_register_subtree(configuration.name, $0.baseAddress, $0.count, handleRequest, context)
-            }
-            guard status == 0 else { throw Failure.registration(root) }
+            try register(root, context: nil, gate: nil)
         }
+    }
+
+    /// Registers the control objects read-write in their own SNMP context, their
+    /// SETs going through `gate`. Call after `connect()`.
+    public func registerControl(_ gate: ControlGate) throws {
+        for root in ControlWrites.roots {
+            try register(root, context: ControlWrites.contextName, gate: gate)
+        }
+        logger.notice("control is on: domains can be acted on over SNMP", metadata: [
+            "context": "\(ControlWrites.contextName)",
+            "who": "\(configuration.master == nil ? "the master's users with write access to that context" : "SNMPv3 authPriv users with write access to that context")"])
+    }
+
+    private func register(_ root: OID, context: String?, gate: ControlGate?) throws {
+        let registration = WritableRegistration(store: store, root: root, gate: gate, audit: audit)
+        registrations.append(registration)
+        let pointer = Unmanaged.passUnretained(registration).toOpaque()
+        let status = root.components.withUnsafeBufferPointer {
+            cagentx_register_writable_subtree(configuration.name, context, $0.baseAddress, $0.count,
+                                              handleRegisteredRequest, handleRegisteredSet, pointer)
+        }
+        guard status == 0 else { throw Failure.registration(root) }
     }
 
     private static let reloadRequested = Atomic<Bool>(false)

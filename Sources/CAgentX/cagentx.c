@@ -22,10 +22,11 @@ struct cagentx_request {
 struct registration {
     netsnmp_handler_registration *handler;
     cagentx_request_fn fn;
+    cagentx_set_fn set_fn;
     void *context;
 };
 
-#define MAX_REGISTRATIONS 8
+#define MAX_REGISTRATIONS 12
 static struct registration registrations[MAX_REGISTRATIONS];
 static int registration_count;
 static int wake_pipe[2] = {-1, -1};
@@ -140,10 +141,57 @@ void cagentx_set_ping_interval(int seconds) {
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, seconds);
 }
 
+static enum cagentx_set_phase set_phase(int mode) {
+    switch (mode) {
+    case MODE_SET_RESERVE1: return CAGENTX_SET_CHECK;
+    case MODE_SET_RESERVE2: return CAGENTX_SET_CHECK_STATE;
+    case MODE_SET_ACTION: return CAGENTX_SET_ACTION;
+    case MODE_SET_COMMIT: return CAGENTX_SET_COMMIT;
+    case MODE_SET_FREE: return CAGENTX_SET_FREE;
+    default: return CAGENTX_SET_UNDO;
+    }
+}
+
+static void handle_set(struct registration *registration, netsnmp_agent_request_info *info,
+                       netsnmp_request_info *requests) {
+    netsnmp_pdu *pdu = info->asp != NULL ? info->asp->pdu : NULL;
+    struct cagentx_principal principal = {
+        .security_model = pdu != NULL ? pdu->securityModel : -1,
+        .security_level = pdu != NULL ? pdu->securityLevel : 0,
+        .security_name = pdu != NULL ? pdu->securityName : NULL,
+        .security_name_length = pdu != NULL && pdu->securityName != NULL ? pdu->securityNameLen : 0,
+    };
+    enum cagentx_set_phase phase = set_phase(info->mode);
+    for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+        if (r->processed || (r->status != SNMP_ERR_NOERROR && phase != CAGENTX_SET_FREE && phase != CAGENTX_SET_UNDO))
+            continue;
+        netsnmp_variable_list *vb = r->requestvb;
+        uint32_t name[MAX_OID_LEN];
+        size_t length = vb->name_length < MAX_OID_LEN ? vb->name_length : MAX_OID_LEN;
+        for (size_t i = 0; i < length; i++)
+            name[i] = (uint32_t)vb->name[i];
+        int64_t integer = 0;
+        if (vb->val.integer != NULL && (vb->type == ASN_INTEGER || vb->type == ASN_UNSIGNED || vb->type == ASN_COUNTER
+                                        || vb->type == ASN_TIMETICKS) && vb->val_len >= sizeof(long))
+            integer = *vb->val.integer;
+        const uint8_t *octets = vb->type == ASN_OCTET_STR ? vb->val.string : NULL;
+        size_t octets_length = octets != NULL ? vb->val_len : 0;
+        int status = registration->set_fn(registration->context, phase, name, length, vb->type, integer,
+                                          octets, octets_length, &principal);
+        if (status != SNMP_ERR_NOERROR)
+            netsnmp_set_request_error(info, r, status);
+    }
+}
+
 static int handle_requests(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
                            netsnmp_agent_request_info *info, netsnmp_request_info *requests) {
     (void)handler;
     struct registration *registration = reginfo->my_reg_void;
+    if (registration->set_fn != NULL && info->mode != MODE_GET && info->mode != MODE_GETNEXT
+        && info->mode != MODE_GETBULK) {
+        handle_set(registration, info, requests);
+        return SNMP_ERR_NOERROR;
+    }
     if (info->mode != MODE_GET && info->mode != MODE_GETNEXT)
         return SNMP_ERR_NOERROR;
     for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
@@ -160,8 +208,8 @@ static int handle_requests(netsnmp_mib_handler *handler, netsnmp_handler_registr
     return SNMP_ERR_NOERROR;
 }
 
-int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root_length,
-                             cagentx_request_fn fn, void *context) {
+static int register_subtree(const char *name, const char *context_name, const uint32_t *root, size_t root_length,
+                            cagentx_request_fn fn, cagentx_set_fn set_fn, void *context) {
     if (registration_count == MAX_REGISTRATIONS || root_length > MAX_OID_LEN)
         return -1;
     oid root_oid[MAX_OID_LEN];
@@ -169,16 +217,30 @@ int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root
         root_oid[i] = root[i];
     struct registration *registration = &registrations[registration_count];
     registration->fn = fn;
+    registration->set_fn = set_fn;
     registration->context = context;
     registration->handler = netsnmp_create_handler_registration(
-        name, handle_requests, root_oid, root_length, HANDLER_CAN_RONLY);
+        name, handle_requests, root_oid, root_length, set_fn != NULL ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
     if (registration->handler == NULL)
         return -1;
+    if (context_name != NULL && context_name[0] != '\0')
+        registration->handler->contextName = strdup(context_name);
     registration->handler->my_reg_void = registration;
     if (netsnmp_register_handler(registration->handler) != MIB_REGISTERED_OK)
         return -1;
     registration_count++;
     return 0;
+}
+
+int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root_length,
+                             cagentx_request_fn fn, void *context) {
+    return register_subtree(name, NULL, root, root_length, fn, NULL, context);
+}
+
+int cagentx_register_writable_subtree(const char *name, const char *context_name, const uint32_t *root,
+                                      size_t root_length, cagentx_request_fn fn, cagentx_set_fn set_fn,
+                                      void *context) {
+    return register_subtree(name, context_name, root, root_length, fn, set_fn, context);
 }
 
 void cagentx_start(const char *app) {

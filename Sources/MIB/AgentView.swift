@@ -14,7 +14,7 @@ public enum AgentView {
         let systemParts = system?.parts(of: snapshot)
         return MIBView(scalars: own.scalars + standard.scalars + (systemParts?.scalars ?? []),
                        tables: own.tables + standard.tables,
-                       objects: VirtAgentxMIB.accessibleOIDs + VMMIB.objects.filter { $0.access == .readOnly }.map(\.oid)
+                       objects: VirtAgentxMIB.accessibleOIDs + VMMIB.objects.filter(\.isServed).map(\.oid)
                            + (system == nil ? [] : SystemGroup.objects.map(\.oid)),
                        live: own.live.merging(standard.live) { a, _ in a }.merging(systemParts?.live ?? [:]) { a, _ in a })
     }

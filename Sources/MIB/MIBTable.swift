@@ -35,6 +35,16 @@ public struct Column<Row>: Sendable {
         self.value = value
     }
 
+    /// A read-write column: served like the others; what a SET does is `ControlWrites`' business.
+    public init(_ name: String, _ subID: UInt32, _ syntax: Syntax, writable: Bool,
+                _ value: @escaping @Sendable (Row) -> SNMPValue) {
+        self.name = name
+        self.subID = subID
+        self.syntax = syntax
+        self.access = writable ? .readWrite : .readOnly
+        self.value = value
+    }
+
     /// A read-only column whose cell exists only in rows that have a value: a
     /// figure libvirt or the guest did not report is absent, not zero.
     public init(_ name: String, _ subID: UInt32, _ syntax: Syntax,

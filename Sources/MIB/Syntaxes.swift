@@ -36,6 +36,9 @@ enum Syntaxes {
 
     static let vcpuState = Syntax.enumeration(NamedNumbers(of: VCPU.State.self))
 
+    static let domainAction = Syntax.textualConvention("VirtDomainAction", .enumeration(NamedNumbers(of: DomainAction.self)))
+    static let controlStatus = Syntax.enumeration(NamedNumbers(of: ControlRecord.Status.self))
+
     static let bitmapState = Syntax.enumeration(NamedNumbers(of: VirtAgentxMIB.BitmapState.self))
 
     static let poolState = Syntax.textualConvention(

@@ -43,6 +43,10 @@ public enum VirtAgentxMIB {
         public static let unresponsiveDomainCount = Scalar("virtHostUnresponsiveDomainCount", 19, .gauge32) {
             .gauge(saturating: UInt64($0.domains.count { $0.dataStatus == .unresponsive }))
         }
+        public static let controlEnabled = Scalar("virtHostControlEnabled", 20, .truthValue) { .truthValue($0.host.controlEnabled) }
+        public static let controlContext = Scalar("virtHostControlContext", 21, .displayString) {
+            .string($0.host.controlEnabled ? ControlWrites.contextName : "")
+        }
     }
 
     public static let hostScalars: [Scalar] = [
@@ -65,6 +69,8 @@ public enum VirtAgentxMIB {
         HostScalars.abandonedCalls,
         HostScalars.abandonedCallsTotal,
         HostScalars.unresponsiveDomainCount,
+        HostScalars.controlEnabled,
+        HostScalars.controlContext,
     ]
 
     /// domainTable's columns, each declared once: readers, notifications and tests name them here.
@@ -130,7 +136,7 @@ public enum VirtAgentxMIB {
 
     static let tables: [any TableDescription] = [
         domainTable, diskTable, chainLayerTable, interfaceTable, poolTable, volumeTable,
-        layerSnapshotTable, layerBitmapTable, guestMemoryTable, vcpuTable, domainJobTable, blockJobTable,
+        layerSnapshotTable, layerBitmapTable, guestMemoryTable, vcpuTable, domainJobTable, blockJobTable, domainControlTable,
     ]
 
     /// Every object the module declares under `virtAgentxObjects`, in OID order.
@@ -149,7 +155,7 @@ public enum VirtAgentxMIB {
     }()
 
     /// What GET and GETNEXT may answer for.
-    static let accessibleOIDs = objects.filter { $0.access == .readOnly }.map(\.oid)
+    static let accessibleOIDs = objects.filter(\.isServed).map(\.oid)
 
     /// The view that serves `snapshot`.
     public static func view(of snapshot: Snapshot) -> MIBView {

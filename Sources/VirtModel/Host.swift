@@ -32,6 +32,8 @@ public struct Host: Sendable, Equatable {
     public var abandonedCallsTotal: UInt32 = 0
     /// The deep-check schedule's settings; nil where none runs (one-shot commands).
     public var deepChecks: DeepCheckSchedule.Settings?
+    /// Whether SNMP managers may act on domains (`allowControl`).
+    public var controlEnabled = false
 
     public init(uri: String) {
         self.uri = uri

@@ -15,6 +15,8 @@ public struct Snapshot: Sendable, Equatable {
     public var interfaces: [Interface]
     /// Sorted by `StoragePool.index`; each pool's volumes sorted by index.
     public var pools: [StoragePool]
+    /// The last control action asked of each domain, by UUID (only when control is on).
+    public var controls: [String: ControlRecord] = [:]
 
     public init(host: Host, domains: [Domain], disks: [Disk] = [], interfaces: [Interface] = [],
                 pools: [StoragePool] = []) {

@@ -21,6 +21,8 @@ struct AgentSettings: Sendable, Equatable {
     var deepCheckRate: DeepCheckRate = 8
     var deepCheckRunningDomains = YesOrNo.no
     var disabledStatistics: Set<StatisticGroup> = []
+    /// Whether managers may act on domains over SNMP (README, "Control").
+    var allowControl = YesOrNo.no
     /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
     var sysContact = ""
     var sysLocation = ""
@@ -30,7 +32,7 @@ struct AgentSettings: Sendable, Equatable {
     /// the README's tables follow (RunOptionsDescriptionTests compares them).
     enum Keyword: String, CaseIterable, Sendable {
         case connect, pollInterval, pollDeadline, stateDir, noNotify, poolFullThreshold, vmNotifications
-        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains, noStatistics
+        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains, noStatistics, allowControl
         case sysContact, sysLocation
 
         /// A keyword's entry: the flag that sets the same value (nil: the file only), its help and net-snmp's usage line.
@@ -89,6 +91,10 @@ struct AgentSettings: Sendable, Equatable {
                 Entry(flag: .customLong("no-statistics"), valueName: "group",
                             abstract: "A group of libvirt's bulk statistics not to read, where it is expensive or unwanted: \(listed(StatisticGroup.allValueStrings)); its figures are then not served (repeatable; takes effect at the next start).",
                             usage: StatisticGroup.allValueStrings.joined(separator: " | "))
+            case .allowControl:
+                Entry(flag: .customLong("allow-control"), valueName: "yes-or-no",
+                            abstract: "Let SNMPv3 authPriv users with write access start, pause, save, shut down, power off, reboot and reset domains (virtControlAction, in the SNMP context \(ControlWrites.contextName)) and set RFC 7666's notification switches; opens a second, read-write libvirt connection (default \(defaults.allowControl.rawValue); takes effect at the next start).",
+                            usage: "yes | no")
             case .sysContact:
                 Entry(valueName: "text", abstract: "With --master: sysContact.0.", usage: "TEXT")
             case .sysLocation:
@@ -133,6 +139,7 @@ struct AgentSettings: Sendable, Equatable {
         case .deepCheckRate: deepCheckRate = try .parse(text)
         case .deepCheckRunningDomains: deepCheckRunningDomains = try .parse(text)
         case .noStatistics: disabledStatistics.insert(try .parse(text))
+        case .allowControl: allowControl = try .parse(text)
         case .sysContact: sysContact = text
         case .sysLocation: sysLocation = text
         }

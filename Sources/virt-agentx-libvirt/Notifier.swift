@@ -31,6 +31,15 @@ final class Notifier: Sendable {
     /// What VM-MIB's switches should report.
     var vmPolicy: VMNotificationPolicy { state.withLock { $0.vmPolicy } }
 
+    /// One of RFC 7666's switches, set over SNMP: kept until the next start or
+    /// SIGHUP ("MUST NOT persist across re-initialization").
+    func setVMSwitch(perVM: Bool? = nil, bulk: Bool? = nil) {
+        state.withLock {
+            if let perVM { $0.vmPolicy.perVMEnabled = perVM }
+            if let bulk { $0.vmPolicy.bulkEnabled = bulk }
+        }
+    }
+
     /// VIRT-AGENTX-MIB's notifications, then RFC 7666's, for what `snapshot` changed.
     func notifications(for snapshot: Snapshot) -> [Notification] {
         let (old, kinds, percent, vmPolicy) = state.withLock { state in

@@ -75,6 +75,8 @@ struct Run: ParsableCommand {
 
     @Option(repeating: .noStatistics) var disabledStatistics: [StatisticGroup] = []
 
+    @Option(.allowControl) var allowControl: YesOrNo?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
                                valueName: "file"))
@@ -110,6 +112,7 @@ struct Run: ParsableCommand {
         if let deepCheckRate { settings.deepCheckRate = deepCheckRate }
         if let deepCheckRunningDomains { settings.deepCheckRunningDomains = deepCheckRunningDomains }
         settings.disabledStatistics.formUnion(disabledStatistics)
+        if let allowControl { settings.allowControl = allowControl }
         return settings
     }
 
@@ -170,6 +173,15 @@ struct Run: ParsableCommand {
         let system = master ? SystemGroup(contact: settings.sysContact, location: settings.sysLocation) : nil
         let notifier = Notifier(kinds: settings.notificationKinds, poolFullPercent: UInt32(settings.poolFullThreshold.value),
                                 vmPolicy: settings.vmNotificationPolicy)
+        let publisher = ViewPublisher(store: store, notifier: notifier, system: system)
+        if settings.allowControl.isOn {
+            do {
+                try subagent.registerControl(publisher.openControl(uri: uri, standalone: master, logger: Logger(label: "virt-agentx.control")))
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode.failure
+            }
+        }
         let startupCodeReleased = Atomic(false)
         let collector = Collector(
             configuration: .init(uri: settings.connect?.text, pollInterval: .seconds(settings.pollInterval.value),
@@ -178,7 +190,7 @@ struct Run: ParsableCommand {
                                  statisticGroups: settings.statisticGroups),
             logger: Logger(label: "virt-agentx.collector")
         ) { [notifier] snapshot in
-            store.publish(AgentView.view(of: snapshot, vmNotifications: notifier.vmPolicy, system: system))
+            publisher.publish(snapshot)
             Subagent.send(notifier.notifications(for: snapshot))
             if !startupCodeReleased.exchange(true, ordering: .relaxed) { ResidentMemory.releaseStartupCode() }
         }
@@ -197,7 +209,8 @@ struct Run: ParsableCommand {
                                           "libvirt": "\(uri ?? "default")",
                                           "poll-interval": "\(settings.pollInterval)s",
                                           "deep-checks": "\(settings.deepCheckSummary)",
-                                          "statistics": "\(StatisticGroup.allCases.filter(settings.statisticGroups.contains).map(\.rawValue).joined(separator: " "))"])
+                                          "statistics": "\(StatisticGroup.allCases.filter(settings.statisticGroups.contains).map(\.rawValue).joined(separator: " "))",
+                                          "control": "\(settings.allowControl.isOn ? "on, in SNMP context \(ControlWrites.contextName)" : "off (read-only)")"])
         var applied = settings
         subagent.serve(beforeReload: fileSettings.reset) {
             // SIGHUP: the files were read again; the flags still win.
@@ -211,8 +224,8 @@ struct Run: ParsableCommand {
             notifier.update(kinds: reloaded.notificationKinds, poolFullPercent: UInt32(reloaded.poolFullThreshold.value),
                             vmPolicy: reloaded.vmNotificationPolicy)
             if reloaded.connect != applied.connect || reloaded.stateDirectory != applied.stateDirectory
-                || reloaded.disabledStatistics != applied.disabledStatistics {
-                logger.warning("a new libvirt URI, state folder or statistics groups take effect at the next start")
+                || reloaded.disabledStatistics != applied.disabledStatistics || reloaded.allowControl != applied.allowControl {
+                logger.warning("a new libvirt URI, state folder, statistics groups or allowControl take effect at the next start")
             }
             logger.info("configuration read again", metadata: ["poll-interval": "\(reloaded.pollInterval)s"])
             applied = reloaded

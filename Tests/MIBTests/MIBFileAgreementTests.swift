@@ -174,6 +174,7 @@ struct SmidumpModule {
                 update {
                     $0.access = switch access {
                     case "readonly": "read-only"
+                    case "readwrite": "read-write"
                     case "notifyonly": "accessible-for-notify"
                     default: "not-accessible"
                     }

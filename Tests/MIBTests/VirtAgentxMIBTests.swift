@@ -35,11 +35,14 @@ func sampleSnapshot() -> Snapshot {
 
     @Test func servesEveryAccessibleObjectAndNothingElse() {
         let view = VirtAgentxMIB.view(of: sampleSnapshot())
-        let accessible = VirtAgentxMIB.objects.filter { $0.access == .readOnly }
+        let accessible = VirtAgentxMIB.objects.filter(\.isServed)
         let scalars = accessible.filter { $0.kind == .scalar }.count
         let domainColumns = accessible.filter { $0.kind == .column && $0.oid.hasPrefix(entry) }.count
-        // Two domains and nothing else: empty tables serve no cells.
-        #expect(view.cellCount == scalars + 2 * domainColumns)
+        // Two domains and nothing else: empty tables serve no cells. The control
+        // table has a row per domain; virtControlRequested only once an action was asked.
+        let controlEntry = VirtAgentxMIB.objectsRoot.appending(VirtAgentxMIB.domainControlTable.subID, 1)
+        let controlColumns = accessible.filter { $0.kind == .column && $0.oid.hasPrefix(controlEntry) }.count
+        #expect(view.cellCount == scalars + 2 * domainColumns + 2 * (controlColumns - 1))
         #expect(view.allCells.count == view.cellCount)
         for cell in view.allCells {
             #expect(accessible.contains { cell.oid.hasPrefix($0.oid) }, "\(cell.oid) is not under a served object")

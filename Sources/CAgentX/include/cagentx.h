@@ -62,6 +62,41 @@ void cagentx_set_ping_interval(int seconds);
 int cagentx_register_subtree(const char *name, const uint32_t *root, size_t root_length,
                              cagentx_request_fn fn, void *context);
 
+/// The phases of a SET, as net-snmp's handler modes run them for each varbind:
+/// check (RESERVE1: type, value, access), check against state (RESERVE2),
+/// action, commit; free or undo when another varbind of the request failed.
+enum cagentx_set_phase {
+    CAGENTX_SET_CHECK = 0,
+    CAGENTX_SET_CHECK_STATE = 1,
+    CAGENTX_SET_ACTION = 2,
+    CAGENTX_SET_COMMIT = 3,
+    CAGENTX_SET_FREE = 4,
+    CAGENTX_SET_UNDO = 5,
+};
+
+/// Who sent a SET, as the request's PDU says: SNMP's security model (1 v1,
+/// 2 v2c, 3 USM; what an AgentX subagent sees is the master's business, not
+/// the manager's), level (1 noAuth, 2 authNoPriv, 3 authPriv) and name.
+struct cagentx_principal {
+    int security_model;
+    int security_level;
+    const char *security_name;
+    size_t security_name_length;
+};
+
+/// Called on the net-snmp thread once per varbind of a SET and phase; returns
+/// the varbind's SNMP error status (0 for none). Must not wait.
+typedef int (*cagentx_set_fn)(void *context, enum cagentx_set_phase phase, const uint32_t *name, size_t name_length,
+                              int type, int64_t integer, const uint8_t *octets, size_t octets_length,
+                              const struct cagentx_principal *principal);
+
+/// Registers a read-write handler for the subtree at `root` in SNMP context
+/// `context_name` (NULL or "" for the default context): GET and GETNEXT go to
+/// `fn`, SETs to `set_fn`. Returns 0 on success.
+int cagentx_register_writable_subtree(const char *name, const char *context_name, const uint32_t *root,
+                                      size_t root_length, cagentx_request_fn fn, cagentx_set_fn set_fn,
+                                      void *context);
+
 /// Reads `app`.conf and connects to the master (init_snmp).
 void cagentx_start(const char *app);
 
