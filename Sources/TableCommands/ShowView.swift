@@ -45,6 +45,10 @@ struct ShowView {
         table.append(["Domains", TextTable.Cell("\(number(HostScalars.domainCount)) with \(number(HostScalars.diskCount)) disks")])
         table.append(["Storage", TextTable.Cell("\(number(HostScalars.poolCount)) pools, \(number(HostScalars.volumeCount)) volumes")])
         table.append(["Unhealthy chains", TextTable.Cell("\(unhealthy)", unhealthy == 0 ? .good : .warning)])
+        let control = number(HostScalars.controlEnabled) == 1
+        table.append(["Control", TextTable.Cell(control
+            ? "on: SNMPv3 authPriv users with write access to the context \(text(HostScalars.controlContext)) may act on domains"
+            : "off: read-only", control ? .warning : .plain)])
         // A key/value list: drop the header line.
         return table.render(color: color).split(separator: "\n", maxSplits: 1).last.map(String.init) ?? ""
     }

@@ -8,6 +8,8 @@ struct SNMPClient {
     var community = "public"
     /// SNMPv3 instead of v2c: user, auth and privacy passphrases (SHA-256, AES).
     var user: (name: String, auth: String, privacy: String)?
+    /// The SNMP context to address (SNMPv3 `-n`); nil for the default one.
+    var context: String?
 
     struct Varbind: Equatable, CustomStringConvertible {
         var oid: String
@@ -28,9 +30,21 @@ struct SNMPClient {
         try tool("snmpbulkwalk", [oid]).filter { !$0.value.hasPrefix("No more variables") }
     }
 
+    /// snmpset of one varbind (`type` as snmpset takes it: i, s ...): nil when
+    /// it was set, else net-snmp's reason ("notWritable (That object ...)").
+    func set(_ oid: String, _ type: String, _ value: String) throws -> String? {
+        let result = try Command.run("snmpset", security + ["-r", "1", "-t", "3", "-On", target, oid, type, value])
+        guard result.status != 0 else { return nil }
+        let output = result.stdout + result.stderr
+        return output.split(separator: "\n").first { $0.hasPrefix("Reason: ") }.map { String($0.dropFirst(8)) } ?? output
+    }
+
+    private var security: [String] {
+        (user.map { ["-v3", "-l", "authPriv", "-u", $0.name, "-a", "SHA-256", "-A", $0.auth, "-x", "AES", "-X", $0.privacy] }
+            ?? ["-v2c", "-c", community]) + (context.map { ["-n", $0] } ?? [])
+    }
+
     private func tool(_ name: String, _ oids: [String]) throws -> [Varbind] {
-        let security = user.map { ["-v3", "-l", "authPriv", "-u", $0.name, "-a", "SHA-256", "-A", $0.auth,
-                                    "-x", "AES", "-X", $0.privacy] } ?? ["-v2c", "-c", community]
         let result = try Command.run(name, security + ["-r", "1", "-t", "3", "-On", "-Oe", "-Ot", target] + oids)
         guard result.status == 0 else {
             throw HarnessError("\(name) \(oids.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
@@ -46,6 +60,7 @@ struct SNMPClient {
         if rest.hasPrefix("No Such") || rest.hasPrefix("No more variables") {
             return Varbind(oid: oid, type: "exception", value: rest)
         }
+        if rest == "\"\"" { return Varbind(oid: oid, type: "STRING", value: "") }   // net-snmp prints an empty string bare
         guard let colon = rest.range(of: ": ") else {
             return Varbind(oid: oid, type: "", value: rest)   // -Ot prints TimeTicks bare
         }
