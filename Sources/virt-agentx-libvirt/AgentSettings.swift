@@ -23,6 +23,7 @@ struct AgentSettings: Sendable, Equatable {
     var disabledStatistics: Set<StatisticGroup> = []
     /// Whether managers may act on domains over SNMP (README, "Control").
     var allowControl = YesOrNo.no
+    var controlDeadline: Seconds = 60
     /// sysContact and sysLocation, served with --master (snmpd's own otherwise).
     var sysContact = ""
     var sysLocation = ""
@@ -32,7 +33,7 @@ struct AgentSettings: Sendable, Equatable {
     /// the README's tables follow (RunOptionsDescriptionTests compares them).
     enum Keyword: String, CaseIterable, Sendable {
         case connect, pollInterval, pollDeadline, stateDir, noNotify, poolFullThreshold, vmNotifications
-        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains, noStatistics, allowControl
+        case deepCheckInterval, deepCheckRate, deepCheckRunningDomains, noStatistics, allowControl, controlDeadline
         case sysContact, sysLocation
 
         /// A keyword's entry: the flag that sets the same value (nil: the file only), its help and net-snmp's usage line.
@@ -95,6 +96,10 @@ struct AgentSettings: Sendable, Equatable {
                 Entry(flag: .customLong("allow-control"), valueName: "yes-or-no",
                             abstract: "Let SNMPv3 authPriv users with write access start, pause, save, shut down, power off, reboot and reset domains (virtControlAction, in the SNMP context \(ControlWrites.contextName)) and set RFC 7666's notification switches; opens a second, read-write libvirt connection (default \(defaults.allowControl.rawValue); takes effect at the next start).",
                             usage: "yes | no")
+            case .controlDeadline:
+                Entry(flag: .customLong("control-deadline"), valueName: "seconds",
+                            abstract: "Seconds after which a control action libvirt has not finished is reported timedOut, until libvirt returns (\(Seconds.rangeText); default \(defaults.controlDeadline)).",
+                            usage: "SECONDS")
             case .sysContact:
                 Entry(valueName: "text", abstract: "With --master: sysContact.0.", usage: "TEXT")
             case .sysLocation:
@@ -140,6 +145,7 @@ struct AgentSettings: Sendable, Equatable {
         case .deepCheckRunningDomains: deepCheckRunningDomains = try .parse(text)
         case .noStatistics: disabledStatistics.insert(try .parse(text))
         case .allowControl: allowControl = try .parse(text)
+        case .controlDeadline: controlDeadline = try .parse(text)
         case .sysContact: sysContact = text
         case .sysLocation: sysLocation = text
         }

@@ -77,6 +77,8 @@ struct Run: ParsableCommand {
 
     @Option(.allowControl) var allowControl: YesOrNo?
 
+    @Option(.controlDeadline) var controlDeadline: Seconds?
+
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A configuration file to read as well as net-snmp's virt-agentx.conf (/etc/snmp/virt-agentx.conf).",
                                valueName: "file"))
@@ -113,6 +115,7 @@ struct Run: ParsableCommand {
         if let deepCheckRunningDomains { settings.deepCheckRunningDomains = deepCheckRunningDomains }
         settings.disabledStatistics.formUnion(disabledStatistics)
         if let allowControl { settings.allowControl = allowControl }
+        if let controlDeadline { settings.controlDeadline = controlDeadline }
         return settings
     }
 
@@ -176,7 +179,8 @@ struct Run: ParsableCommand {
         let publisher = ViewPublisher(store: store, notifier: notifier, system: system)
         if settings.allowControl.isOn {
             do {
-                try subagent.registerControl(publisher.openControl(uri: uri, standalone: master, logger: Logger(label: "virt-agentx.control")))
+                try subagent.registerControl(publisher.openControl(uri: uri, standalone: master, deadline: .seconds(settings.controlDeadline.value),
+                                                               logger: Logger(label: "virt-agentx.control")))
             } catch {
                 logger.critical("\(error)")
                 throw ExitCode.failure

@@ -49,8 +49,8 @@ final class ViewPublisher: Sendable {
 
     /// Opens control: the executor on its own read-write connection, and the gate
     /// the writable registrations answer SETs through.
-    func openControl(uri: String?, standalone: Bool, logger: Logger) -> ControlGate {
-        let executor = ControlExecutor(settings: .init(uri: uri), logger: logger) { [self] in republish() }
+    func openControl(uri: String?, standalone: Bool, deadline: Duration, logger: Logger) -> ControlGate {
+        let executor = ControlExecutor(settings: .init(uri: uri, deadline: deadline), logger: logger) { [self] in republish() }
         attach(executor)
         let notifier = self.notifier
         return ControlGate(

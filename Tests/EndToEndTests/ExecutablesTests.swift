@@ -37,7 +37,10 @@ struct ExecutablesTests {
     @Test func aMissingExecutableIsNamedWithTheFix() throws {
         let folder = try ScratchFolder()
         let alone = folder.file("virt-agentx").path
-        try FileManager.default.copyItem(atPath: try TestWorld.agentBinary(), toPath: alone)
+        // Copied by cp, not in this process: a file this process held open for writing
+        // would be inherited by a test forking meanwhile, and exec would fail with ETXTBSY.
+        let copy = try Command.run("cp", [try TestWorld.agentBinary(), alone])
+        try #require(copy.status == 0, "cp: \(copy.stderr)")
         let run = try Command.run(alone, ["run", "-f"])
         #expect(run.status == 70, "exit status EX_SOFTWARE: \(run.status)")
         #expect(run.stderr.contains("virt-agentx-libvirt not found") && run.stderr.contains("reinstall the virt-agentx package"),

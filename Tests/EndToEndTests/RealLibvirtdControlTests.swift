@@ -46,9 +46,9 @@ extension RealLibvirtdTests {
         }
     }
 
-    func serve(_ deployment: Deployment, control: Bool) throws -> Served {
+    func serve(_ deployment: Deployment, control: Bool, extra more: [String] = []) throws -> Served {
         let scratch = try ScratchFolder()
-        let extra = ["--poll-interval", "300"] + (control ? ["--allow-control", "yes"] : [])
+        let extra = ["--poll-interval", "300"] + (control ? ["--allow-control", "yes"] : []) + more
         switch deployment {
         case .agentx:
             let master = try SNMPMaster(owning: scratch, access: Self.access)
@@ -163,10 +163,11 @@ extension RealLibvirtdTests {
     }
 
     /// A pause whose QEMU is stopped: libvirt's call waits on the monitor, the
-    /// SET does not, and neither do GETs of other rows.
+    /// SET does not, and neither do GETs of other rows. Past the 2 s deadline
+    /// the row says timedOut, until the pause goes through.
     @Test func aHangingActionKeepsNoRequestWaiting() throws {
         defer { _ = try? virsh.run(["destroy", "spare"]) }
-        let served = try serve(.agentx, control: true)
+        let served = try serve(.agentx, control: true, extra: ["--control-deadline", "2"])
         let spare = try index(of: "spare", served.reader), run1 = try index(of: "run1", served.reader)
         try act(served, spare, .running, until: "running")
         let qemu = try RealLibvirtd.qemuPID(of: "spare")
@@ -194,9 +195,14 @@ extension RealLibvirtdTests {
         // The bound includes starting snmpget: a process start on this VM takes a few ms.
         #expect(slowest < .milliseconds(50), "GETs kept answering while the SET's libvirt call hung: slowest \(slowest)")
         #expect(try virsh.stateAndReason("spare").state == "running", "the pause has not happened yet")
+        let status = { (try? admin.get([Self.control(VirtAgentxMIB.ControlColumns.status, spare)]))?.first?.value }
+        #expect(eventually(timeout: .seconds(10)) { status() == "4" }, "timedOut(4) past the deadline: \(status() ?? "?")")
+        #expect(try admin.set(Self.action(spare), "i", "\(DomainAction.off.rawValue)")?.hasPrefix("inconsistentValue") == true,
+                "no other action while libvirt has not returned")
         kill(qemu, SIGCONT)
         continued = true
         #expect(eventually(timeout: .seconds(30)) { (try? virsh.stateAndReason("spare").state) == "paused" }, "the pause went through")
+        #expect(eventually(timeout: .seconds(10)) { status() == "2" }, "its outcome replaced timedOut: \(status() ?? "?")")
     }
 }
 }

@@ -10,8 +10,8 @@ import VirtModel
 public final class ControlExecutor: Sendable {
     public struct Settings: Sendable {
         public var uri: String?
-        /// After this, an action libvirt has not finished is reported timedOut
-        /// (its call may still return later; the domain takes no new action until it does).
+        /// After this, an action libvirt has not finished is reported timedOut until
+        /// its call returns (then its outcome replaces it); the domain takes no new action meanwhile.
         public var deadline: Duration
         /// Actions libvirt may be busy with at once; more are refused (resourceUnavailable).
         public var maximumInFlight: Int
@@ -84,8 +84,9 @@ public final class ControlExecutor: Sendable {
         }
         let recorded = state.withLock { state -> Bool in
             state.inFlight.remove(uuid)
-            // An action the deadline gave up on keeps its timedOut; one superseded keeps the newer record.
-            guard var record = state.records[uuid], record.requested == requested, record.status == .inProgress else { return false }
+            // A late outcome replaces timedOut; a record of a newer action stays.
+            guard var record = state.records[uuid], record.requested == requested else { return false }
+            record.message = ""
             switch outcome {
             case .success: record.status = .succeeded
             case .failure(let error):
@@ -113,7 +114,7 @@ public final class ControlExecutor: Sendable {
             return true
         }
         guard expired else { return }
-        logger.error("a control action did not finish within its deadline; the domain takes no other until libvirt returns",
+        logger.error("a control action did not finish within its deadline; the domain takes no other until libvirt returns, and its outcome then replaces timedOut",
                      metadata: ["domain": "\(name)", "deadline": "\(settings.deadline)"])
         changed()
     }
