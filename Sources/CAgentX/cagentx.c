@@ -141,6 +141,14 @@ void cagentx_set_ping_interval(int seconds) {
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, seconds);
 }
 
+// The varbind's name as 32-bit sub-identifiers (net-snmp's oid is a long); returns its length.
+static size_t copy_name(const netsnmp_variable_list *vb, uint32_t name[MAX_OID_LEN]) {
+    size_t length = vb->name_length < MAX_OID_LEN ? vb->name_length : MAX_OID_LEN;
+    for (size_t i = 0; i < length; i++)
+        name[i] = (uint32_t)vb->name[i];
+    return length;
+}
+
 static enum cagentx_set_phase set_phase(int mode) {
     switch (mode) {
     case MODE_SET_RESERVE1: return CAGENTX_SET_CHECK;
@@ -167,9 +175,7 @@ static void handle_set(struct registration *registration, netsnmp_agent_request_
             continue;
         netsnmp_variable_list *vb = r->requestvb;
         uint32_t name[MAX_OID_LEN];
-        size_t length = vb->name_length < MAX_OID_LEN ? vb->name_length : MAX_OID_LEN;
-        for (size_t i = 0; i < length; i++)
-            name[i] = (uint32_t)vb->name[i];
+        size_t length = copy_name(vb, name);
         int64_t integer = 0;
         if (vb->val.integer != NULL && (vb->type == ASN_INTEGER || vb->type == ASN_UNSIGNED || vb->type == ASN_COUNTER
                                         || vb->type == ASN_TIMETICKS) && vb->val_len >= sizeof(long))
@@ -199,9 +205,7 @@ static int handle_requests(netsnmp_mib_handler *handler, netsnmp_handler_registr
             continue;
         netsnmp_variable_list *vb = r->requestvb;
         uint32_t name[MAX_OID_LEN];
-        size_t length = vb->name_length < MAX_OID_LEN ? vb->name_length : MAX_OID_LEN;
-        for (size_t i = 0; i < length; i++)
-            name[i] = (uint32_t)vb->name[i];
+        size_t length = copy_name(vb, name);
         struct cagentx_request request = { info, r, info->mode == MODE_GETNEXT };
         registration->fn(registration->context, &request, request.is_next, name, length);
     }
