@@ -7,6 +7,11 @@ import VirtModel
 /// job-completed event give them, read into a job: operation numbers, the
 /// figures present, and those absent left absent.
 @Suite struct JobStatisticsTests {
+    init() throws {
+        // These tests may be the process's first libvirt calls: no connection has initialised it.
+        try #require(LibvirtLibrary.initialized, "virInitialize")
+    }
+
     /// A typed parameter list built with libvirt's own functions.
     func fields(_ values: [(String, UInt64)], ints: [(String, Int32)] = [], booleans: [(String, Bool)] = [],
                 strings: [(String, String)] = []) -> TypedParameters {

@@ -59,7 +59,7 @@ public final class ControlExecutor: Sendable {
         guard accepted else { return false }
         queue.async { [self] in
             changed()
-            let thread = Thread { [self] in run(action, uuid: uuid, name: name, requested: requested) }
+            let thread = Thread { [self] in run(action, uuid: uuid, name: name, requested: requested, requester: requester) }
             thread.name = "virt-agentx control \(name)"
             thread.start()
             queue.asyncAfter(deadline: .now() + settings.deadline.dispatchInterval) { [self] in
@@ -74,7 +74,7 @@ public final class ControlExecutor: Sendable {
         queue.async { [logger] in logger.notice("\(message)", metadata: metadata) }
     }
 
-    private func run(_ action: DomainAction, uuid: String, name: String, requested: Date) {
+    private func run(_ action: DomainAction, uuid: String, name: String, requested: Date, requester: String) {
         let outcome: Result<Void, LibvirtError>
         do {
             try connection().perform(action, on: uuid)
@@ -97,10 +97,13 @@ public final class ControlExecutor: Sendable {
             state.records[uuid] = record
             return true
         }
+        let who = requester.isEmpty ? "a manager of the master agent" : "SNMPv3 user \(requester)"
         switch outcome {
-        case .success: logger.notice("control action done", metadata: ["domain": "\(name)", "action": "\(action)"])
+        case .success:
+            logger.notice("control action done", metadata: ["domain": "\(name)", "action": "\(action)", "principal": "\(who)"])
         case .failure(let error):
-            logger.error("libvirt refused a control action", metadata: ["domain": "\(name)", "action": "\(action)", "error": "\(error)"])
+            logger.error("libvirt refused a control action",
+                         metadata: ["domain": "\(name)", "action": "\(action)", "principal": "\(who)", "error": "\(error)"])
         }
         if recorded { queue.async { [changed] in changed() } }
     }

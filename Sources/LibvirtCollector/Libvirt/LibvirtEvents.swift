@@ -29,12 +29,21 @@ final class ChangeSink: Sendable {
     }
 }
 
+/// libvirt itself, initialised once per process. virConnectOpen does it, but
+/// a call made before any connection (the event loop's registration; the
+/// typed-parameter functions, which reset libvirt's per-thread error) would
+/// otherwise use libvirt's thread-local key before it exists: another
+/// library's slot (glib's), which then crashes.
+enum LibvirtLibrary {
+    static let initialized: Bool = virInitialize() == 0
+}
+
 /// libvirt's default event loop, on a thread of its own. Registered once per
 /// process, before any connection is opened, as libvirt requires for events
 /// and keepalive.
 enum LibvirtEventLoop {
     private static let started: Bool = {
-        guard virEventRegisterDefaultImpl() == 0 else { return false }
+        guard LibvirtLibrary.initialized, virEventRegisterDefaultImpl() == 0 else { return false }
         let thread = Thread {
             while true { _ = virEventRunDefaultImpl() }
         }
