@@ -7,7 +7,7 @@ import Testing
 /// their configuration checks pass, and each daemon, scheduling the checks
 /// itself, runs `virt-agentx check` against a standalone agent on the test
 /// world and records the same state the command gives when run by hand.
-@Suite(.serialized, .enabled(if: MonitoringDaemons.requirement.shouldRun, "\(MonitoringDaemons.requirement.skipReason)"))
+@Suite(.serialized, .enabled(if: ConsumerPhase.isOn, "\(ConsumerPhase.reason)"), .enabled(if: MonitoringDaemons.requirement.shouldRun, "\(MonitoringDaemons.requirement.skipReason)"))
 struct MonitoringDaemonsTests {
     init() throws { try MonitoringDaemons.requirement.require() }
 

@@ -8,7 +8,7 @@ import Testing
 /// MIB, promtool accepts the rules and the scrape configuration, and the real
 /// exporter, scraping a standalone agent on the test world, gives series whose
 /// values and labels are the agent's own tables.
-@Suite(.serialized, .enabled(if: PrometheusTools.requirement.shouldRun, "\(PrometheusTools.requirement.skipReason)"))
+@Suite(.serialized, .enabled(if: ConsumerPhase.isOn, "\(ConsumerPhase.reason)"), .enabled(if: PrometheusTools.requirement.shouldRun, "\(PrometheusTools.requirement.skipReason)"))
 struct PrometheusTests {
     static let exporter = PrometheusTools.exporter, promtool = PrometheusTools.promtool
 

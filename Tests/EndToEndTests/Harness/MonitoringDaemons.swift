@@ -38,3 +38,12 @@ enum MonitoringDaemons {
         } + ["-DRunAsUser=root", "-DRunAsGroup=root"]
     }
 }
+
+/// The managers' tests (Zabbix, Prometheus, Icinga 2, Nagios) run in a phase of
+/// scripts/test of their own, after the main suite, so that a database and a
+/// monitoring server starting up never slow the main suite's timing-sensitive
+/// tests; as RealLibvirtdTests run only under scripts/with-libvirtd.
+enum ConsumerPhase {
+    static let isOn = ProcessInfo.processInfo.environment["VIRT_AGENTX_CONSUMERS"] == "1"
+    static let reason = "runs in scripts/test's managers phase (VIRT_AGENTX_CONSUMERS=1)"
+}
