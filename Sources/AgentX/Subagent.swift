@@ -1,4 +1,5 @@
 import CAgentX
+import Dispatch
 import Logging
 import MIB
 import Synchronization
@@ -81,7 +82,12 @@ public final class Subagent {
         self.store = store
         self.logger = logger
         let auditLogger = logger
-        self.audit = audit ?? { message, metadata in auditLogger.notice("\(message)", metadata: metadata) }
+        // The log's handler may block (a full pipe, a slow journal): the default writes from
+        // a serial queue of its own, in order, never on the net-snmp thread.
+        let auditQueue = DispatchQueue(label: "virt-agentx SET audit")
+        self.audit = audit ?? { message, metadata in
+            auditQueue.async { auditLogger.notice("\(message)", metadata: metadata) }
+        }
         if let master = configuration.master {
             guard cagentx_init_master(configuration.name, master.listen, master.persistentDirectory,
                                       forwardNetSNMPLog) == 0 else {
