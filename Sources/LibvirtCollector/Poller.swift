@@ -226,6 +226,8 @@ extension Poller {
                     readings[position].domain.vcpuDetails = last.vcpuDetails
                 }
             }
+            readings[position].domain.cpuUsageHundredthsPercent = CPUUsage.hundredthsPercent(
+                previous: before[uuid], current: readings[position].domain, isActive: readings[position].isActive)
             guard readings[position].isActive else { continue }
             readings[position].domain.activeSince = before[uuid]?.activeSince ?? now
         }

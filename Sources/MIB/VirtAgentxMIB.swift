@@ -100,6 +100,7 @@ public enum VirtAgentxMIB {
         public static let cloudUser = Column<Domain>("virtDomainCloudUser", 23, .displayString) { .string($0.cloud.user) }
         public static let cloudUserUUID = Column<Domain>("virtDomainCloudUserUUID", 24, .displayString) { .string($0.cloud.userUUID) }
         public static let cloudFlavor = Column<Domain>("virtDomainCloudFlavor", 25, .displayString) { .string($0.cloud.flavor) }
+        public static let cpuUsage = Column<Domain>("virtDomainCpuUsage", 26, .gauge32) { .gauge32($0.cpuUsageHundredthsPercent) }
     }
 
     public static let domainTable = Table<Domain>(
@@ -131,6 +132,7 @@ public enum VirtAgentxMIB {
             DomainColumns.cloudUser,
             DomainColumns.cloudUserUUID,
             DomainColumns.cloudFlavor,
+            DomainColumns.cpuUsage,
         ])
 
 

@@ -18,6 +18,9 @@ public struct Domain: Sendable, Equatable {
     public var maxMemoryKiB: UInt64
     /// Total CPU time consumed, nanoseconds.
     public var cpuTimeNanoseconds: UInt64
+    /// CPU used between the agent's last two polls that read the domain, in hundredths of
+    /// a percent of one host CPU (10000: one CPU busy); 0 until two polls have.
+    public var cpuUsageHundredthsPercent: UInt32 = 0
     public var autostart: Bool
     public var persistent: Bool
     /// Guest OS type from the domain XML, e.g. `hvm`, `linux`, `exe`.
