@@ -70,7 +70,12 @@ struct ZabbixTemplateTests {
             guard let object = reading.object, let syntax = object.syntax else { continue }
             let mapName = reading.itemDefinition!.valuemap?.name
             guard case let .enumeration(numbers) = syntax.base else {
-                #expect(mapName == nil, "\(reading.item): \(object.name) is no enumeration but has value map \(mapName!)")
+                // Only an Unsigned32's sentinel (4294967295, "never") may be named, so it does not read as 136 years.
+                if let mapName, let map = maps[mapName] {
+                    #expect(syntax.base == .unsigned32 && map.mappings.map(\.value) == ["\(UInt32.max)"],
+                            "\(reading.item): \(object.name) is no enumeration but has value map \(mapName)")
+                    used.insert(mapName)
+                }
                 continue
             }
             // A value map is named after the textual convention (shared by several columns),
@@ -133,6 +138,46 @@ struct ZabbixTemplateTests {
     }
 
     /// Zabbix 6 matches objects on import by uuid: they must be 32 hex digits and unique.
+    /// History belongs to the domain, disk or volume, not to a row index the agent may renumber.
+    @Test func discoveredItemsAreKeyedOnWhatNamesTheirRow() throws {
+        let template = try ZabbixExport.load().template
+        for rule in template.discoveryRules {
+            for item in rule.itemPrototypes {
+                #expect(!item.key.contains("{#SNMPINDEX}"), "\(item.key): keyed on the row index")
+                #expect(item.key.contains("UUID}"), "\(item.key): keyed on no UUID")
+            }
+            for trigger in rule.itemPrototypes.flatMap(\.triggerPrototypes) + rule.triggerPrototypes {
+                #expect(!trigger.expression.contains("{#SNMPINDEX}"), "\(trigger.name): \(trigger.expression)")
+            }
+        }
+    }
+
+    /// Items carry a component tag, triggers a scope tag; every problem about domains or
+    /// storage waits on the stale-data trigger, which waits on libvirt and the agent.
+    @Test func everythingIsTaggedAndWaitsOnTheAgent() throws {
+        let template = try ZabbixExport.load().template
+        let hostTriggers = template.items.flatMap(\.triggers)
+        let expressions = Dictionary(uniqueKeysWithValues: hostTriggers.map { ($0.name, $0.expression) })
+        for item in template.items + template.discoveryRules.flatMap(\.itemPrototypes) {
+            #expect(item.tags.contains { $0.tag == "component" }, "\(item.key) has no component tag")
+        }
+        let prototypes = template.discoveryRules.flatMap { $0.itemPrototypes.flatMap(\.triggerPrototypes) + $0.triggerPrototypes }
+        for trigger in hostTriggers + prototypes {
+            #expect(trigger.tags?.contains { $0.tag == "scope" } == true, "\(trigger.name) has no scope tag")
+            for dependency in trigger.dependencies ?? [] {
+                #expect(expressions[dependency.name] == dependency.expression, "\(trigger.name) depends on \(dependency.name), which the template lacks")
+            }
+        }
+        let stale = try #require(hostTriggers.first { $0.name.hasPrefix("virt-agentx: data is older") })
+        let agentDown = try #require(hostTriggers.first { $0.expression.hasPrefix("nodata(") })
+        for trigger in prototypes {
+            #expect(trigger.dependencies?.map(\.name) == [stale.name], "\(trigger.name) waits on stale data")
+        }
+        for trigger in hostTriggers where trigger.name != agentDown.name {
+            #expect(trigger.dependencies?.contains { $0.name == agentDown.name } == true, "\(trigger.name) waits on the agent")
+        }
+    }
+
     @Test func uuidsAreUniqueAndWellFormed() throws {
         let uuids = try ZabbixExport.load().uuids
         #expect(uuids.count >= 40)
@@ -307,12 +352,13 @@ struct Item: Decodable {
     var preprocessing: [Step]
     var triggers: [Trigger]
     var triggerPrototypes: [Trigger]
+    var tags: [Tag]
 
     struct ValueMapReference: Decodable { var name: String }
     struct Step: Decodable { var type: String; var parameters: [String]? }
 
     enum CodingKeys: String, CodingKey {
-        case uuid, name, type, key, valuemap, description, params, preprocessing, triggers
+        case uuid, name, type, key, valuemap, description, params, preprocessing, triggers, tags
         case snmpOID = "snmp_oid", valueType = "value_type", triggerPrototypes = "trigger_prototypes"
     }
 
@@ -330,6 +376,7 @@ struct Item: Decodable {
         preprocessing = try c.decodeIfPresent([Step].self, forKey: .preprocessing) ?? []
         triggers = try c.decodeIfPresent([Trigger].self, forKey: .triggers) ?? []
         triggerPrototypes = try c.decodeIfPresent([Trigger].self, forKey: .triggerPrototypes) ?? []
+        tags = try c.decodeIfPresent([Tag].self, forKey: .tags) ?? []
     }
 
     /// The MIB object the description's first line names: "MIB: VIRT-AGENTX-MIB::name".
@@ -376,7 +423,13 @@ struct Trigger: Decodable {
     var expression: String
     var name: String
     var priority: String
+    var tags: [Tag]?
+    var dependencies: [Dependency]?
+
+    struct Dependency: Decodable { var name: String; var expression: String }
 }
+
+struct Tag: Decodable { var tag: String; var value: String }
 
 struct Macro: Decodable {
     var macro: String

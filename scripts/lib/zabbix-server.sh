@@ -54,6 +54,9 @@ psql=(psql -h "$folder/pgrun" -p "$pgport" -U zabbix -q -v ON_ERROR_STOP=1)
 for part in schema images data; do
   zcat "/usr/share/zabbix-server-pgsql/$part.sql.gz" | "${psql[@]}" -d zabbix >/dev/null
 done
+# Statistics for the planner: without them (autovacuum has not run yet) linking a
+# template whose triggers have dependencies takes minutes on one query.
+"${psql[@]}" -d zabbix -c analyze
 
 cat >"$folder/zabbix_server.conf" <<CONF
 LogFile=$folder/zabbix_server.log
