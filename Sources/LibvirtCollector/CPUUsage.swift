@@ -8,11 +8,15 @@ enum CPUUsage {
     /// Hundredths of a percent of one host CPU between `previous` (the last poll's
     /// domain) and `current` (this poll's, its `dataTime` set).
     static func hundredthsPercent(previous: Domain?, current: Domain, isActive: Bool) -> UInt32 {
-        guard isActive else { return 0 }
-        // Statistics skipped this poll: the counter is the old one, and so is the usage.
-        guard current.dataStatus == .fresh else { return previous?.cpuUsageHundredthsPercent ?? 0 }
-        guard let previous, previous.id == current.id,   // a restart starts the counter again
-              let then = previous.dataTime, let now = current.dataTime,
+        // A restart starts the counter again: nothing from before it counts.
+        guard isActive, let previous, previous.id == current.id else { return 0 }
+        // Either poll skipped the statistics: its dataTime is an older poll's while
+        // its counter (cgroup CPU time, which NOWAIT still gives) is its own, so the
+        // pair gives no rate. The last usage stays until two fresh polls in a row.
+        guard current.dataStatus == .fresh, previous.dataStatus == .fresh else {
+            return previous.cpuUsageHundredthsPercent
+        }
+        guard let then = previous.dataTime, let now = current.dataTime,
               current.cpuTimeNanoseconds >= previous.cpuTimeNanoseconds else { return 0 }
         let seconds = now.timeIntervalSince(then)
         guard seconds > 0 else { return previous.cpuUsageHundredthsPercent }

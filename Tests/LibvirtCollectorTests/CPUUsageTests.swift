@@ -43,5 +43,19 @@ import VirtModel
                                            isActive: true) == 2_500)
         #expect(CPUUsage.hundredthsPercent(previous: previous, current: domain(cpu: 10_000_000_000, at: 0, status: .unresponsive),
                                            isActive: true) == 2_500)
+        // A restart while skipped: the last usage was the old run's.
+        #expect(CPUUsage.hundredthsPercent(previous: previous, current: domain(id: 8, cpu: 1_000, at: 0, status: .stale),
+                                           isActive: true) == 0)
+    }
+
+    @Test func theFirstFreshPollAfterSkippedOnesKeepsTheLastUsage() {
+        // Skipped at 30 s: its dataTime stayed at 0 s, its counter is the one read at 30 s.
+        let skipped = domain(cpu: 40_000_000_000, at: 0, status: .stale, usage: 10_000)
+        // The pair would give 10 s of CPU over 60 s (1667); the rate is 10 s over 30 s.
+        #expect(CPUUsage.hundredthsPercent(previous: skipped, current: domain(cpu: 50_000_000_000, at: 60),
+                                           isActive: true) == 10_000)
+        // And the next fresh pair is a rate again.
+        #expect(CPUUsage.hundredthsPercent(previous: domain(cpu: 50_000_000_000, at: 60, usage: 10_000),
+                                           current: domain(cpu: 80_000_000_000, at: 90), isActive: true) == 10_000)
     }
 }
