@@ -141,7 +141,10 @@ public struct ChainInspector: Sendable {
             }
             layer.identity = identity
             layer.fileSize = FileSize(allocated: identity.allocated, apparent: identity.size)
-            if let first = layerIndex(of: identity.fileID) {
+            // A file met again is a loop, unless this time it is read as raw (its child
+            // recorded raw, or a protocol): then its bytes are data and nothing is followed.
+            if let first = layerIndex(of: identity.fileID),
+               step.declaredFormat.map({ BackingFormatName($0).servedFormat?.isRaw != true }) ?? true {
                 layer.conditions = [.loop(firstSeenAtLayer: first)]
                 return nil
             }

@@ -31,6 +31,17 @@ public enum HeaderProblem: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidDescriptor(String)
     /// Header data lies beyond ``InspectionLimits/maxBytesPerLayer``; not read.
     case beyondReadLimit(offset: UInt64, count: Int)
+    /// A metadata table qemu checks when it opens the image (L1, refcount,
+    /// snapshot table) is misplaced, missing or too large: `reason` is qemu's words.
+    case invalidTable(reason: String)
+    /// A virtual size qemu cannot open ("Image is too big", "File too large").
+    case virtualSizeTooLarge(UInt64, reason: String)
+    /// Encryption fields that contradict each other (crypt_method against the
+    /// full disk encryption extension), in qemu's words.
+    case inconsistentEncryption(String)
+    /// An external data file the header requires but does not name, or a raw
+    /// data file flag without one, in qemu's words.
+    case dataFileRequired(String)
 
     public var description: String {
         switch self {
@@ -54,6 +65,10 @@ public enum HeaderProblem: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidDescriptor(let reason): "invalid descriptor: \(reason)"
         case .beyondReadLimit(let offset, let count):
             "header data (\(count) bytes at offset \(offset)) lies beyond the \(InspectionLimits.maxBytesPerLayer)-byte inspection limit"
+        case .invalidTable(let reason): "\(reason); qemu refuses to open it"
+        case .virtualSizeTooLarge(let size, let reason): "virtual size \(size): \(reason); qemu refuses to open it"
+        case .inconsistentEncryption(let reason): "\(reason); qemu refuses to open it"
+        case .dataFileRequired(let reason): "\(reason); qemu refuses to open it"
         }
     }
 }

@@ -85,7 +85,9 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
                 throw HeaderProblem.invalidExtension(
                     type: type, reason: "backing format name of \(length) bytes is longer than 15")
             }
-            backingFormat = try data().string(at: 0, count: UInt64(length))
+            // qemu takes an empty name as none recorded (it then probes); so does the inspector.
+            let name = try data().string(at: 0, count: UInt64(length))
+            backingFormat = name.isEmpty ? nil : name
         case QCow2ExtensionType.featureNameTable:
             // Kept as bytes: names are decoded only when a bit is reported.
             featureNameTable = QCow2FeatureNameTable(raw: try data().bytes(at: 0, count: UInt64(length)))

@@ -114,7 +114,68 @@ public struct QCow2Header: Sendable, Hashable, Codable {
         header.extensions = try QCow2Extensions.read(from: source, start: UInt64(header.headerLength),
                                                     end: extensionEnd)
         header.backingFileName = try header.readBackingName(from: source, clusterSize: clusterSize)
+        try header.checkAsQemuOpens()
         return header
+    }
+
+    /// What qemu checks of the fields before it opens the image (qcow2_do_open
+    /// and its extension reader), each refused with qemu's own words. None of
+    /// these reads a table: offsets and counts are only compared.
+    func checkAsQemuOpens() throws {
+        let limits = InspectionLimits.self
+        // The refcount table.
+        guard refcountTableClusters > 0 else {
+            throw HeaderProblem.invalidTable(reason: "Image does not contain a reference count table")
+        }
+        guard UInt64(refcountTableClusters) <= limits.qcow2MaxRefcountTableBytes >> UInt64(clusterBits) else {
+            throw HeaderProblem.invalidTable(reason: "Reference count table too large")
+        }
+        guard isValidTable(offset: refcountTableOffset, entries: UInt64(refcountTableClusters), entryBytes: clusterSize) else {
+            throw HeaderProblem.invalidTable(reason: "Reference count table offset invalid")
+        }
+        // Encryption.
+        switch (encryption, extensions.encryptionHeader) {
+        case (.luks, nil): throw HeaderProblem.inconsistentEncryption("Missing CRYPTO header for crypt method 2")
+        case (.none, .some), (.aes, .some):
+            throw HeaderProblem.inconsistentEncryption("CRYPTO header extension only expected with LUKS encryption method")
+        default: break
+        }
+        // The snapshot table.
+        guard snapshotCount <= limits.qcow2MaxSnapshots else {
+            throw HeaderProblem.invalidTable(reason: "Snapshot table too large")
+        }
+        guard isValidTable(offset: snapshotsOffset, entries: UInt64(snapshotCount), entryBytes: limits.qcow2SnapshotHeaderBytes) else {
+            throw HeaderProblem.invalidTable(reason: "Snapshot table offset invalid")
+        }
+        // The active L1 table, which must map the whole virtual size.
+        guard UInt64(l1Size) <= limits.qcow2MaxL1Bytes / 8 else {
+            throw HeaderProblem.invalidTable(reason: "Active L1 table too large")
+        }
+        guard size <= UInt64(Int64.max) else { throw HeaderProblem.virtualSizeTooLarge(size, reason: "File too large") }
+        // Each L1 entry maps one L2 table: a cluster of 8-byte entries (16 with extended L2).
+        let l2Bits = UInt64(clusterBits) - (incompatibleFeatures.contains(.extendedL2) ? 4 : 3)
+        let bytesPerL1Entry = UInt64(1) << (UInt64(clusterBits) + l2Bits)
+        let needed = size / bytesPerL1Entry + (size % bytesPerL1Entry == 0 ? 0 : 1)
+        guard needed <= UInt64(Int32.max) else { throw HeaderProblem.virtualSizeTooLarge(size, reason: "Image is too big") }
+        guard UInt64(l1Size) >= needed else { throw HeaderProblem.invalidTable(reason: "L1 table is too small") }
+        guard isValidTable(offset: l1TableOffset, entries: UInt64(l1Size), entryBytes: 8) else {
+            throw HeaderProblem.invalidTable(reason: "Active L1 table offset invalid")
+        }
+        // An external data file qemu cannot find without a name.
+        if hasExternalDataFile, extensions.externalDataFile?.isEmpty ?? true {
+            throw HeaderProblem.dataFileRequired("'data-file' is required for this image")
+        }
+        if autoclearFeatures.contains(.rawExternalData), !hasExternalDataFile {
+            throw HeaderProblem.dataFileRequired("data-file-raw requires a data file")
+        }
+    }
+
+    /// qemu's rule for a table's place: cluster aligned, and its extent not overflowing.
+    private func isValidTable(offset: UInt64, entries: UInt64, entryBytes: UInt64) -> Bool {
+        guard offset % clusterSize == 0 else { return false }
+        guard entries <= UInt64(Int64.max) / entryBytes else { return false }
+        let (end, overflow) = offset.addingReportingOverflow(entries * entryBytes)
+        return !overflow && end <= UInt64(Int64.max)
     }
 
     /// Fields 72...104 (and the compression type byte) of a version 3 header,

@@ -50,4 +50,12 @@ public enum InspectionLimits {
 
     /// Refcount entries are at most 64 bits wide (refcount_order <= 6).
     public static let qcow2MaxRefcountOrder: UInt32 = 6
+
+    /// qemu's bounds on the tables it reads when it opens a qcow2 image
+    /// (block/qcow2.h): the active L1 table, the refcount table, the snapshots.
+    public static let qcow2MaxL1Bytes: UInt64 = 32 << 20
+    public static let qcow2MaxRefcountTableBytes: UInt64 = 8 << 20
+    public static let qcow2MaxSnapshots: UInt32 = 65536
+    /// One snapshot table entry's fixed part; qemu checks the table's extent with it.
+    public static let qcow2SnapshotHeaderBytes: UInt64 = 40
 }

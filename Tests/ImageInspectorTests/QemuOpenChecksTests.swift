@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ImageInspector
+
+/// The header faults the differential run (scripts/differential) found judged
+/// healthy though qemu refuses to open them, each kept as a regression test and
+/// held to qemu itself: the inspector says critical, in qemu's words, and
+/// qemu-io, opening the image read-write from / as a VM would, refuses it.
+@Suite("qcow2 fields qemu checks when it opens an image")
+struct QemuOpenChecksTests {
+    /// A field of a fresh 10 MiB v3 image (64 KiB clusters: refcount table at
+    /// 0x10000, L1 table at 0x30000) set to a value, and qemu's words for it.
+    struct Patch: CustomTestStringConvertible, Sendable {
+        var field: String, offset: UInt64, width: Int, value: UInt64, qemuSays: String
+        var testDescription: String { "\(field) = \(value)" }
+    }
+
+    static let patches: [Patch] = [
+        Patch(field: "l1_table_offset", offset: 40, width: 8, value: 0x30200, qemuSays: "Active L1 table offset invalid"),
+        Patch(field: "l1_size", offset: 36, width: 4, value: 0, qemuSays: "L1 table is too small"),
+        Patch(field: "l1_size", offset: 36, width: 4, value: 0x200_0001, qemuSays: "Active L1 table too large"),
+        Patch(field: "size", offset: 24, width: 8, value: 1 << 62, qemuSays: "Image is too big"),
+        Patch(field: "size", offset: 24, width: 8, value: UInt64.max - 511, qemuSays: "File too large"),
+        Patch(field: "refcount_table_offset", offset: 48, width: 8, value: 0x10200, qemuSays: "Reference count table offset invalid"),
+        Patch(field: "refcount_table_clusters", offset: 56, width: 4, value: 0, qemuSays: "Image does not contain a reference count table"),
+        Patch(field: "refcount_table_clusters", offset: 56, width: 4, value: 0xFFFF_FFFF, qemuSays: "Reference count table too large"),
+        Patch(field: "nb_snapshots", offset: 60, width: 4, value: 0xFFFF_FFFF, qemuSays: "Snapshot table too large"),
+        Patch(field: "snapshots_offset", offset: 64, width: 8, value: 512, qemuSays: "Snapshot table offset invalid"),
+        Patch(field: "crypt_method", offset: 32, width: 4, value: 2, qemuSays: "Missing CRYPTO header for crypt method 2"),
+        Patch(field: "incompatible_features", offset: 72, width: 8, value: 1 << 2, qemuSays: "'data-file' is required for this image"),
+        Patch(field: "autoclear_features", offset: 88, width: 8, value: 1 << 1, qemuSays: "data-file-raw requires a data file"),
+    ]
+
+    @Test(arguments: patches)
+    func aFieldQemuRefusesIsCritical(_ patch: Patch) throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
+        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu opens the image as made")
+        try fixtures.patchBigEndian("image.qcow2", at: patch.offset, patch.value, width: patch.width)
+
+        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"), "qemu refuses \(patch.field) = \(patch.value)")
+        #expect(refusal.contains(patch.qemuSays), "qemu's own words: \(refusal)")
+        let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
+        #expect(layer.severity == .critical)
+        let detail = layer.conditions.map { $0.detail(layer: "image.qcow2") }.joined(separator: "; ")
+        #expect(detail.contains(patch.qemuSays), "the verdict names qemu's reason: \(detail)")
+    }
+
+    @Test func aCryptoExtensionWithoutLUKSIsCritical() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "--object", "secret,id=key,data=passphrase", "-f", "qcow2",
+                             "-o", "encrypt.format=luks,encrypt.key-secret=key", "image.qcow2", "10M")
+        try fixtures.patchBigEndian("image.qcow2", at: 32, 0, width: 4)   // crypt_method none, the extension kept
+        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
+        #expect(refusal.contains("CRYPTO header extension only expected with LUKS encryption method"), "\(refusal)")
+        let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
+        #expect(layer.severity == .critical)
+        #expect(layer.conditions == [.malformedHeader(.inconsistentEncryption("CRYPTO header extension only expected with LUKS encryption method"))])
+    }
+
+    /// qemu takes an empty recorded backing format as none and probes (a raw base has no
+    /// backing of its own, so libvirt probes it too): a warning, not an unknown format.
+    @Test func anEmptyBackingFormatIsNoneRecorded() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "raw", "base.raw", "1M")
+        try fixtures.qemuImg("create", "-f", "qcow2", "-F", "raw", "-b", "base.raw", "image.qcow2")
+        let offset = try fixtures.offset(of: Fixtures.backingFormatExtension, in: "image.qcow2")
+        try fixtures.patchBigEndian("image.qcow2", at: UInt64(offset + 4), 0, width: 4)
+        #expect(try qemuOpens(fixtures, "image.qcow2") == nil)
+        let chain = inspect(fixtures, "image.qcow2")
+        #expect(chain.layers.last?.conditions == [.backingFormatNotRecorded(probed: .raw, probingRefused: false)])
+        #expect(chain.layers.map(\.severity).max() == .warning)
+    }
+
+    /// An image that names itself as its backing file, recorded as raw: qemu reads its own
+    /// bytes as the backing's data, once. Not a loop (the child's format says raw).
+    @Test func itselfAsARawBackingIsNoLoop() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
+        try fixtures.qemuImg("rebase", "-u", "-f", "qcow2", "-F", "raw", "-b", "image.qcow2", "image.qcow2")
+        #expect(try qemuOpens(fixtures, "image.qcow2") == nil)
+        let chain = inspect(fixtures, "image.qcow2")
+        #expect(chain.layers.count == 2)
+        #expect(!chain.layers.flatMap(\.conditions).contains { if case .loop = $0 { true } else { false } })
+        #expect(chain.layers.map(\.severity).max() != .critical)
+    }
+
+    /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does (the copy,
+    /// since qemu may repair what it opens); else qemu's message.
+    func qemuOpens(_ fixtures: Fixtures, _ name: String, format: String = "qcow2") throws -> String? {
+        let copy = name + ".opened-by-qemu"
+        try? FileManager.default.removeItem(atPath: fixtures.path(copy))
+        try FileManager.default.copyItem(atPath: fixtures.path(name), toPath: fixtures.path(copy))
+        defer { try? FileManager.default.removeItem(atPath: fixtures.path(copy)) }
+        let run = try Command.run(try Fixtures.toolPath("qemu-io"), ["-f", format, "-c", "read -q 0 512", fixtures.path(copy)],
+                                  timeout: .seconds(30), in: URL(fileURLWithPath: "/"))
+        return run.status == 0 ? nil : run.stderr + run.stdout
+    }
+}
