@@ -31,6 +31,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .invalidBackingName: .invalidBackingName
         case .loop: .loop
         case .tooDeep: .tooDeep
+        case .notFollowed: .notInspected
         case .metadataCorruptions: .metadataCorruptions
         case .leakedClusters: .leakedClusters
         case .deepCheckFailed: .deepCheckFailed

@@ -86,6 +86,21 @@ struct QemuOpenChecksTests {
         #expect(chain.layers.map(\.severity).max() != .critical)
     }
 
+    /// A backing name whose bytes are not UTF-8 names a file qemu opens; the inspector
+    /// cannot rebuild that path from text, so it stops there: not fully inspected, a warning.
+    @Test func aBackingNameThatIsNotUTF8IsNotFollowedNorCritical() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "raw", "latXin.img", "1M")
+        try fixtures.qemuImg("create", "-f", "qcow2", "-F", "raw", "-b", "latXin.img", "image.qcow2")
+        let offset = try fixtures.offset(of: Array("latXin.img".utf8), in: "image.qcow2")
+        try fixtures.patch("image.qcow2", at: UInt64(offset + 3), bytes: [0xE9])
+        try fixtures.run("python3", ["-c", "import os; os.rename(b'latXin.img', b'lat\\xe9in.img')"])
+        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu opens the file the bytes name")
+        let chain = inspect(fixtures, "image.qcow2")
+        #expect(chain.layers.last?.conditions == [.notFollowed(reason: "the backing name is not valid UTF-8")])
+        #expect(chain.layers.map(\.severity).max() == .warning)
+    }
+
     /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does (the copy,
     /// since qemu may repair what it opens); else qemu's message.
     func qemuOpens(_ fixtures: Fixtures, _ name: String, format: String = "qcow2") throws -> String? {

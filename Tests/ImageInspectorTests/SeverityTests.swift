@@ -41,7 +41,10 @@ struct SeverityTests {
         (.networkBacking(protocol: "nbd", description: "nbd://h"), .info),
         (.invalidBackingName(reason: "x"), .critical),
         (.loop(firstSeenAtLayer: 0), .critical),
-        (.tooDeep(limit: 64), .critical),
+        (.tooDeep(limit: 64), .warning),   // the inspector's bound: not fully inspected
+        (.notFollowed(reason: "the backing name is not valid UTF-8"), .warning),
+        (.malformedHeader(.beyondReadLimit(offset: 70_000, count: 100)), .warning),
+        (.malformedHeader(.invalidTable(reason: "L1 table is too small")), .critical),
     ])
     func conditionSeverities(condition: LayerCondition, severity: Severity) {
         #expect(condition.severity == severity)

@@ -17,6 +17,9 @@ public enum BackingReference: Sendable, Hashable, Codable {
     /// A name qemu could not open: a `json:` that does not parse, an unknown
     /// `protocol:` prefix.
     case invalid(description: String, reason: String)
+    /// A name this inspector does not follow though qemu may (its bytes are not
+    /// UTF-8, so the path it names cannot be rebuilt from the decoded text).
+    case notFollowed(description: String, reason: String)
     /// A relative file name qemu opens against its own working directory, not
     /// the naming image's folder: one after a `file:` prefix or inside a
     /// `json:` specification (qemu joins only plain names to the image's
@@ -42,7 +45,7 @@ public enum BackingReference: Sendable, Hashable, Codable {
         case .none: nil
         case .localPath(let path): path
         case .network(let description, _), .json(let description, _, _), .invalid(let description, _),
-             .relativeToWorkingDirectory(let description, _, _): description
+             .notFollowed(let description, _), .relativeToWorkingDirectory(let description, _, _): description
         }
     }
 }
@@ -71,6 +74,11 @@ public enum BackingNameClassifier {
     /// was a sixth of the inspector's time.
     public static func classify(_ name: String?, imagePath: String) -> BackingReference {
         guard let name, !name.isEmpty else { return .none }
+        // Names are decoded with replacement characters: one stands for bytes that
+        // are not UTF-8 (a name really spelling U+FFFD is not followed either).
+        if name.unicodeScalars.contains("\u{FFFD}") {
+            return .notFollowed(description: name, reason: "the backing name is not valid UTF-8")
+        }
         if name.utf8.starts(with: "json:".utf8) {
             return BackingJSONSpec.classify(name, imagePath: imagePath)
         }

@@ -88,6 +88,9 @@ public struct ChainInspector: Sendable {
             case .invalid(_, let reason):
                 layer.conditions = [.invalidBackingName(reason: reason)]
                 return nil
+            case .notFollowed(_, let reason):
+                layer.conditions = [.notFollowed(reason: reason)]
+                return nil
             case .network(let description, let proto), .json(let description, _, let proto):
                 layer.format = Self.formatOfUnprobed(step.declaredFormat, conditions: &layer.conditions, isTop: index == 0)
                 layer.conditions.append(.networkBacking(protocol: proto, description: description))

@@ -15,8 +15,10 @@ public enum LayerCondition: Sendable, Hashable {
     case notRegularFile(FileKind)
     /// The header is truncated or breaks a rule qemu enforces on open (bad
     /// magic/version, cluster_bits outside 9...21, header_length, backing name
-    /// over 1023 bytes or outside the first cluster, extension overrun...).
-    /// Critical: qemu refuses the image.
+    /// over 1023 bytes or outside the first cluster, extension overrun, the
+    /// L1, refcount and snapshot tables' places and sizes ...).
+    /// Critical: qemu refuses the image. A warning for header data beyond the
+    /// inspector's own read limit: not fully inspected.
     case malformedHeader(HeaderProblem)
     /// Incompatible feature bits qemu does not know (named from the image's
     /// feature name table when it has one). Critical: qemu refuses the image.
@@ -34,8 +36,8 @@ public enum LayerCondition: Sendable, Hashable {
     case encrypted(method: String)
     /// qcow2 guest data lives in an external data file, resolved like a backing
     /// name. Info when the file exists; critical when it is missing (qemu cannot
-    /// open the image); warning when no name is recorded (qemu needs it given
-    /// with `data-file=`).
+    /// open the image). With no name recorded the header itself is refused
+    /// (``HeaderProblem/dataFileRequired(_:)``).
     case externalDataFile(path: String?, exists: Bool)
     /// The backing file named by the child does not exist. Critical: qemu
     /// cannot open the chain, the VM cannot start.
@@ -69,8 +71,9 @@ public enum LayerCondition: Sendable, Hashable {
     /// Critical: qemu-img reports an infinite loop and nothing can open it.
     case loop(firstSeenAtLayer: Int)
     /// The chain has more layers than the configured limit; not read further.
-    /// Critical: libvirt refuses deep chains ("too deeply nested") and this
-    /// much depth means a runaway snapshot job or a crafted chain.
+    /// A warning: the limit is the inspector's (libvirt's own is 200 layers), so
+    /// the chain is not fully inspected, and this much depth means a runaway
+    /// snapshot job or a crafted chain.
     case tooDeep(limit: Int)
     /// The deep check (``QCow2DeepCheck``) found clusters referenced beyond
     /// their refcount, misplaced tables or wrong COPIED flags. Critical: the
@@ -93,6 +96,10 @@ public enum LayerCondition: Sendable, Hashable {
     /// other than the one a person reading the name expects (and when none is
     /// there, the layer is also a missing backing file: critical).
     case resolvedAgainstWorkingDirectory(name: String, opened: String, besideImage: String)
+    /// The inspector stopped here by a limit of its own, not qemu's (a backing
+    /// name it cannot represent): the chain is not fully inspected. A warning:
+    /// what was read is judged, what was not may still be wrong.
+    case notFollowed(reason: String)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
@@ -100,7 +107,9 @@ public enum LayerCondition: Sendable, Hashable {
         case .ok: .ok
         case .encrypted, .networkBacking: .info
         case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly,
-             .resolvedAgainstWorkingDirectory: .warning
+             .resolvedAgainstWorkingDirectory, .notFollowed, .tooDeep: .warning
+        // The inspector's own read bound, not a fault qemu sees.
+        case .malformedHeader(.beyondReadLimit): .warning
         case .externalDataFile(let path, let exists):
             exists ? .info : (path == nil ? .warning : .critical)
         case .backingFormatNotRecorded(_, let refused): refused ? .critical : .warning
@@ -108,7 +117,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .formatMismatch(let recorded, _):
             BackingFormatName(recorded).servedFormat?.isRaw == true ? .warning : .critical
         case .unreadable, .notRegularFile, .malformedHeader, .unknownIncompatibleFeatures, .corrupt,
-             .missingBackingFile, .invalidBackingName, .loop, .tooDeep, .metadataCorruptions: .critical
+             .missingBackingFile, .invalidBackingName, .loop, .metadataCorruptions: .critical
         }
     }
 
@@ -133,6 +142,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .invalidBackingName: "invalid-backing-name"
         case .loop: "loop"
         case .tooDeep: "too-deep"
+        case .notFollowed: "not-inspected"
         case .metadataCorruptions: "metadata-corruptions"
         case .leakedClusters: "leaked-clusters"
         case .deepCheckFailed: "deep-check-failed"
@@ -181,7 +191,8 @@ public enum LayerCondition: Sendable, Hashable {
         case .networkBacking(let proto, _): "\(layer): network backing (\(proto)), not checked"
         case .invalidBackingName(let reason): "\(layer): invalid backing name: \(reason)"
         case .loop(let first): "\(layer): backing chain loops back to layer \(first)"
-        case .tooDeep(let limit): "\(layer): backing chain deeper than \(limit) layers; not followed further"
+        case .tooDeep(let limit): "\(layer): backing chain deeper than \(limit) layers; not followed further, not fully inspected"
+        case .notFollowed(let reason): "\(layer): not followed: \(reason); the chain is not fully inspected"
         case .metadataCorruptions(let count, let first):
             "\(layer): \(count) metadata corruption\(count == 1 ? "" : "s") (\(first)); run qemu-img check -r all on it while no VM uses it"
         case .leakedClusters(let count):
