@@ -59,6 +59,21 @@ struct QemuOpenChecksTests {
         #expect(layer.conditions == [.malformedHeader(.inconsistentEncryption("CRYPTO header extension only expected with LUKS encryption method"))])
     }
 
+    /// A snapshot table entry with more extra data than qemu accepts, within the bytes the
+    /// inspector reads with the header: qemu refuses the image, in these words.
+    @Test func aSnapshotWithTooMuchExtraDataIsCritical() throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
+        try fixtures.qemuImg("snapshot", "-c", "before-upgrade", "image.qcow2")
+        let table = try #require(inspect(fixtures, "image.qcow2").layers.first?.details.qcow2?.snapshotsOffset)
+        try fixtures.patchBigEndian("image.qcow2", at: table + 36, 2000, width: 4)   // extra_data_size of entry 0
+        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
+        #expect(refusal.contains("Too much extra metadata in snapshot table entry 0"), "\(refusal)")
+        let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
+        #expect(layer.severity == .critical)
+        #expect(layer.conditions.map { $0.detail(layer: "x") }.joined().contains("Too much extra metadata in snapshot table entry 0"))
+    }
+
     /// qemu takes an empty recorded backing format as none and probes (a raw base has no
     /// backing of its own, so libvirt probes it too): a warning, not an unknown format.
     @Test func anEmptyBackingFormatIsNoneRecorded() throws {

@@ -102,7 +102,9 @@ struct LayerInspection: Sendable, Hashable {
             if header.snapshotCount > 0, header.snapshotsOffset < source.size,
                let table = try? source.read(at: header.snapshotsOffset, count: Self.maxSnapshotTableRead) {
                 let bytes = MemoryImageSource(bytes: (try? table.bytes(at: 0, count: UInt64(table.count))) ?? [], base: header.snapshotsOffset)
-                snapshots = (try? QCow2SnapshotTable(file: bytes, header: header, partial: true))?.snapshots ?? []
+                let listing = try? QCow2SnapshotTable(file: bytes, header: header, partial: true)
+                snapshots = listing?.snapshots ?? []
+                if let refusal = listing?.refusal { conditions.append(.malformedHeader(.invalidTable(reason: refusal))) }
             }
             isDirty = header.isDirty
             let unknown = header.unknownIncompatibleFeatures

@@ -18,6 +18,9 @@ struct QCow2SnapshotTable {
     var snapshots: [QCow2Snapshot] = []
     /// Bytes from the table's start to the end of its last entry (qemu's snapshots_size).
     var size: UInt64 = 0
+    /// For a partial listing: qemu's reason to refuse an entry that was read whole
+    /// (too much extra data), which ended the listing.
+    var refusal: String?
 
     /// qemu's limits: at most 65,536 snapshots, 64 MiB of table, 1 KiB of extra data each.
     static let maxSnapshots: UInt32 = 65536
@@ -38,13 +41,19 @@ struct QCow2SnapshotTable {
         }
         var offset = header.snapshotsOffset
         snapshots.reserveCapacity(Int(min(header.snapshotCount, 1024)))
-        for _ in 0 ..< header.snapshotCount {
+        for number in 0 ..< header.snapshotCount {
             offset = (offset + 7) & ~7
             do throws(DeepCheckError) {
-                let (snapshot, next) = try Self.entry(file, at: offset)
+                let (snapshot, next) = try Self.entry(file, at: offset, number: number)
                 snapshots.append(snapshot)
                 offset = next
             } catch {
+                // An entry that does not fit the bytes read ends a partial listing; one
+                // qemu refuses, read whole, is its verdict on the image.
+                if partial, case .unopenable(let reason) = error, reason.hasPrefix(Self.extraDataRefusal) {
+                    refusal = reason
+                    break
+                }
                 if partial { break }
                 throw error
             }
@@ -56,7 +65,10 @@ struct QCow2SnapshotTable {
     }
 
     /// The entry at `offset` and the offset just past it.
-    private static func entry(_ file: some ImageSource, at offset: UInt64) throws(DeepCheckError) -> (QCow2Snapshot, UInt64) {
+    /// qemu's words for an entry with more extra data than it accepts.
+    static let extraDataRefusal = "Too much extra metadata in snapshot table entry"
+
+    private static func entry(_ file: some ImageSource, at offset: UInt64, number: UInt32) throws(DeepCheckError) -> (QCow2Snapshot, UInt64) {
         let entry = try read(file, at: offset, count: Int(headerSize))
         let fields: (id: UInt64, name: UInt64, extra: UInt32, vmState: UInt32, l1Offset: UInt64, l1Size: UInt32,
                      seconds: UInt32, nanoseconds: UInt32, clock: UInt64)
@@ -68,7 +80,7 @@ struct QCow2SnapshotTable {
             throw .unopenable("snapshot table truncated")
         }
         guard fields.extra <= maxExtraData else {
-            throw .unopenable("snapshot table entry at \(hex(offset)): \(fields.extra) bytes of extra data")
+            throw .unopenable("\(extraDataRefusal) \(number) (\(fields.extra) bytes at \(hex(offset)))")
         }
         var vmStateSize = UInt64(fields.vmState)
         if fields.extra >= 8 {
