@@ -31,7 +31,6 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .invalidBackingName: .invalidBackingName
         case .loop: .loop
         case .tooDeep: .tooDeep
-        case .notFollowed: .notInspected
         case .metadataCorruptions: .metadataCorruptions
         case .leakedClusters: .leakedClusters
         case .deepCheckFailed: .deepCheckFailed

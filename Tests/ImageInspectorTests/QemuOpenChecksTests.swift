@@ -50,7 +50,7 @@ struct QemuOpenChecksTests {
     @Test func aCryptoExtensionWithoutLUKSIsCritical() throws {
         let fixtures = try Fixtures()
         try fixtures.qemuImg("create", "--object", "secret,id=key,data=passphrase", "-f", "qcow2",
-                             "-o", "encrypt.format=luks,encrypt.key-secret=key", "image.qcow2", "10M")
+                             "-o", "encrypt.format=luks,encrypt.key-secret=key,encrypt.iter-time=10", "image.qcow2", "10M")
         try fixtures.patchBigEndian("image.qcow2", at: 32, 0, width: 4)   // crypt_method none, the extension kept
         let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
         #expect(refusal.contains("CRYPTO header extension only expected with LUKS encryption method"), "\(refusal)")
@@ -101,19 +101,19 @@ struct QemuOpenChecksTests {
         #expect(chain.layers.map(\.severity).max() != .critical)
     }
 
-    /// A backing name whose bytes are not UTF-8 names a file qemu opens; the inspector
-    /// cannot rebuild that path from text, so it stops there: not fully inspected, a warning.
-    @Test func aBackingNameThatIsNotUTF8IsNotFollowedNorCritical() throws {
+    /// A backing name whose bytes are not UTF-8 names a file qemu alone opens, but libvirt
+    /// refuses to start the domain (it cannot put the name in the JSON it gives qemu).
+    @Test func aBackingNameThatIsNotUTF8IsCritical() throws {
         let fixtures = try Fixtures()
         try fixtures.qemuImg("create", "-f", "raw", "latXin.img", "1M")
         try fixtures.qemuImg("create", "-f", "qcow2", "-F", "raw", "-b", "latXin.img", "image.qcow2")
         let offset = try fixtures.offset(of: Array("latXin.img".utf8), in: "image.qcow2")
         try fixtures.patch("image.qcow2", at: UInt64(offset + 3), bytes: [0xE9])
         try fixtures.run("python3", ["-c", "import os; os.rename(b'latXin.img', b'lat\\xe9in.img')"])
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu opens the file the bytes name")
+        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu alone opens the file the bytes name")
         let chain = inspect(fixtures, "image.qcow2")
-        #expect(chain.layers.last?.conditions == [.notFollowed(reason: "the backing name is not valid UTF-8")])
-        #expect(chain.layers.map(\.severity).max() == .warning)
+        #expect(chain.layers.last?.conditions == [.invalidBackingName(reason: "not valid UTF-8, which libvirt cannot pass to qemu")])
+        #expect(chain.layers.map(\.severity).max() == .critical)
     }
 
     /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does (the copy,

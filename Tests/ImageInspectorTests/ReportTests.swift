@@ -29,7 +29,7 @@ struct ReportTests {
         #expect(health["condition"] as? String == "backing-format-is-protocol")
         #expect(health["layer"] as? Int == 1)
         let conditions = try #require(layers[1]["conditions"] as? [[String: Any]])
-        #expect(conditions.first?["detail"] as? String == "\(fixtures.path("raw")): backing format recorded as protocol 'file'; served as raw")
+        #expect(conditions.first?["detail"] as? String == "\(fixtures.path("raw")): backing format recorded as protocol 'file'; libvirt ignores it and probes the file")
     }
 
     @Test func roundTrips() throws {

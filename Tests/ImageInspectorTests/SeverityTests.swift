@@ -33,7 +33,7 @@ struct SeverityTests {
         (.backingFormatNotRecorded(probed: .qcow2, probingRefused: false), .warning),
         (.backingFormatNotRecorded(probed: .qcow2, probingRefused: true), .critical),
         (.backingFormatIsProtocol("file"), .warning),
-        (.backingFormatUnknown("qcowz", knownToQemu: false), .critical),
+        (.backingFormatUnknown("qcowz", knownToQemu: false), .warning),   // libvirt probes instead
         (.backingFormatUnknown("vhdx", knownToQemu: true), .warning),
         (.formatMismatch(recorded: "raw", probed: .qcow2), .warning),
         (.formatMismatch(recorded: "file", probed: .qcow2), .warning),
@@ -42,7 +42,6 @@ struct SeverityTests {
         (.invalidBackingName(reason: "x"), .critical),
         (.loop(firstSeenAtLayer: 0), .critical),
         (.tooDeep(limit: 64), .warning),   // the inspector's bound: not fully inspected
-        (.notFollowed(reason: "the backing name is not valid UTF-8"), .warning),
         (.malformedHeader(.beyondReadLimit(offset: 70_000, count: 100)), .warning),
         (.malformedHeader(.invalidTable(reason: "L1 table is too small")), .critical),
     ])

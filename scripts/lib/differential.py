@@ -2,7 +2,8 @@
 """differential: the image inspector judged against qemu itself.
 
 usage: differential.py --seed S [--cases N] [--seconds T] --out DIR
-                       [--binary PATH] [--jobs J] [--keep-agreements]
+                       [--binary PATH] [--jobs J] [--list]
+                       [--libvirt URI] [--libvirt-sample K] [--libvirt-timeout T]
 
 The rule under test:  qemu cannot open the chain  <=>  the inspector's verdict
 (health.severity of `virt-agentx inspect --json`) is critical.
@@ -29,6 +30,38 @@ of its own.
 Cases with network backings (nbd://, http://, json nbd) are never handed to
 qemu: they are counted as "not tried" (the inspector still runs, to check it
 never hangs).
+
+Second oracle, libvirt (--libvirt URI; default $VIRT_AGENTX_LIBVIRTD_URI when
+set, e.g. under scripts/with-libvirtd; --libvirt off disables it): libvirt is
+the truth for our users. For a case it asks, a copy of the top image is made in
+the same directory (libvirt-copy-TOP) and a transient, paused domain (type
+qemu, 32 MiB, 1 vCPU, x86_64 hvm, its only disk virtio vda with <driver
+name='qemu' type='DECLARED'/>, no network, no graphics, a unique name) is
+started with `virsh -c URI create --paused`, then destroyed by name (always,
+also on errors and timeouts). Started = libvirt opens the chain (libvirt walks
+the chain itself, then qemu opens every layer as -blockdev at start-up); a
+non-zero exit = refused, with libvirt's message (the "Failed to create domain"
+boilerplate stripped); no answer in --libvirt-timeout seconds (30) = refused
+(virsh killed, any FIFO in the case directory opened for writing and closed so
+that a blocked reader in libvirtd or qemu gets EOF, the domain destroyed).
+Never handed to libvirt ("libvirt not tried"): network backings, and images
+with qcow2 encryption (crypt_method 1 or 2) since no key is given.
+libvirt reads the images as the daemon runs it: under scripts/with-libvirtd
+QEMU runs as root with security_driver "none" and dynamic_ownership 0, so no
+relabelling, no chown and no AppArmor profile; /tmp is shared with its mount
+namespace, so the case directories are seen as they are.
+
+Which cases libvirt is asked about: (a) every case whose qemu-io verdict
+disagrees with the inspector, and (b) a seeded sample (--libvirt-sample K,
+default 20, drawn from random.Random("SEED:libvirt-sample") among the other
+tried cases). The rule is judged against libvirt where libvirt answered (its
+refusal is the truth) and against qemu-io elsewhere; every case says which
+oracle decided ("decided_by"). "qemu alone disagrees, libvirt agrees with the
+inspector" is counted on its own, by kind.
+
+Documented exceptions (EXCEPTIONS, condition -> reason): chains that qemu and
+libvirt open but that are still wrong for the guest, where the inspector may
+say warning or critical. They are counted as "exception", never as agreement.
 
 Every disagreement is shrunk (mutations dropped one by one while the
 disagreement, same direction, remains) and rebuilt as a reproducer directory
@@ -627,18 +660,178 @@ def inspect(binary, top, fmt, timeout):
                 "detail": (out + p.stderr.decode(errors="replace")).strip()[:2000]}
 
 
-def verdict(q, ins):
-    """None when they agree, else the direction."""
-    if ins["status"] == "hang":
-        return "inspector hangs"
-    if ins["status"] == "error":
-        return "inspector error"
-    refused = q["status"] == "refused"
-    critical = ins["severity"] == "critical"
-    if refused == critical:
+def libvirt_skip(network, applied):
+    """Why a case is not handed to libvirt, or None."""
+    if network:
+        return "network backing: not handed to libvirt"
+    for m in applied:
+        if (m.get("applied") and m["kind"] == "field" and m["field"] == "crypt_method"
+                and m["value"][0] == "abs" and m["value"][1] in (1, 2)):
+            return "qcow2 encryption (crypt_method %d) without a key: not handed to libvirt" % m["value"][1]
+    return None
+
+
+def domain_xml(name, image, fmt):
+    from xml.sax.saxutils import quoteattr, escape
+    return f"""<domain type='qemu'>
+  <name>{escape(name)}</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type={quoteattr(fmt)}/>
+      <source file={quoteattr(image)}/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+  </devices>
+</domain>
+"""
+
+
+def unblock_fifos(d):
+    """A FIFO backing blocks whoever opens it for reading (libvirtd probing the
+    chain, or qemu): open every FIFO in d for writing and close it (EOF)."""
+    for name in os.listdir(d):
+        path = os.path.join(d, name)
+        try:
+            if stat.S_ISFIFO(os.lstat(path).st_mode):
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+
+def virsh(uri, *argv, timeout=30):
+    return subprocess.run(["virsh", "-q", "-c", uri] + list(argv), cwd="/",
+                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def libvirt_message(text):
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    lines = [l for l in lines if not re.match(r"error: Failed to create domain from ", l)]
+    msg = "\n".join(re.sub(r"^error: ", "", l) for l in lines)
+    return msg
+
+
+def libvirt_open(uri, top, fmt, name, timeout, keep_xml=None):
+    """libvirt's verdict: a transient paused domain whose only disk is a copy
+    of top (same directory) with the declared format."""
+    d, base = os.path.split(top)
+    copy = os.path.join(d, "libvirt-copy-" + base)
+    shutil.copyfile(top, copy)
+    xml = domain_xml(name, copy, fmt)
+    xml_path = keep_xml or os.path.join(d, "libvirt-domain.xml")
+    with open(xml_path, "w") as f:
+        f.write(xml)
+    argv = ["virsh", "-q", "-c", uri, "create", "--paused", xml_path]
+    started = time.monotonic()
+    try:
+        p = subprocess.run(argv, cwd="/", capture_output=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        text = (p.stderr + p.stdout).decode(errors="replace")
+        if p.returncode == 0:
+            res = {"status": "ok", "exit": 0, "message": ""}
+        else:
+            res = {"status": "refused", "exit": p.returncode, "message": libvirt_message(text)}
+    except subprocess.TimeoutExpired:
+        res = {"status": "refused", "exit": None,
+               "message": f"timeout after {timeout}s (virsh killed)"}
+        unblock_fifos(d)
+    except Exception as e:
+        res = {"status": "error", "exit": None, "message": repr(e)}
+    finally:
+        # always: the domain must not outlive the case
+        for _ in range(3):
+            try:
+                p = virsh(uri, "destroy", name, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                unblock_fifos(d)
+                continue
+            err = p.stderr.decode(errors="replace")
+            if p.returncode == 0 or "ailed to get domain" in err or "not found" in err \
+                    or "no domain with matching name" in err:
+                break
+            time.sleep(0.5)
+    res["seconds"] = round(time.monotonic() - started, 2)
+    res["argv"] = argv
+    res["domain"] = name
+    res["xml"] = xml
+    try:
+        os.unlink(copy)
+    except OSError:
+        pass
+    if keep_xml is None:
+        os.unlink(xml_path)
+    return res
+
+
+# Documented exceptions: conditions of chains that qemu-io and libvirt open
+# but that are still wrong for the guest; the inspector may say warning or
+# critical about them. Each is matched by a function of one inspector
+# condition (its name and layer) and counted as "exception", never agreement.
+EXCEPTIONS = {
+    "corrupt bit on a backing layer": (
+        lambda c: c["condition"] == "corrupt" and c.get("layer", 0) > 0,
+        "qemu checks the corrupt bit only when it opens an image read-write; a "
+        "backing layer is opened read-only, so qemu and libvirt start the guest "
+        "on metadata qemu itself declared inconsistent (reads may return wrong "
+        "data) and any block commit or stream into that layer fails"),
+}
+
+
+def exception_for(ins):
+    """The EXCEPTIONS key that covers every non-ok condition of a warning or
+    critical verdict, or None."""
+    if ins.get("severity") not in ("warning", "critical"):
         return None
-    return "qemu refuses, inspector " + ins["severity"] if refused \
-        else "qemu opens, inspector critical"
+    keys = set()
+    for c in ins.get("conditions", []):
+        if c["severity"] not in ("warning", "critical"):
+            continue
+        hit = [k for k, (match, _) in EXCEPTIONS.items() if match(c)]
+        if not hit:
+            return None
+        keys.update(hit)
+    return sorted(keys)[0] if keys else None
+
+
+def judge(q, lv, ins):
+    """(result, kind, oracle): result is agree, disagree, exception or not
+    tried; kind the direction of a disagreement (or the exception's key);
+    oracle the one that decided (libvirt where it answered, else qemu)."""
+    if lv is not None and lv.get("status") in ("ok", "refused"):
+        oracle, o = "libvirt", lv
+    elif q.get("status") in ("ok", "refused"):
+        oracle, o = "qemu", q
+    else:
+        oracle, o = None, None
+    if ins["status"] == "hang":
+        return "disagree", "inspector hangs", oracle
+    if ins["status"] == "error":
+        return "disagree", "inspector error", oracle
+    if o is None:
+        return "not tried", None, None
+    refused = o["status"] == "refused"
+    critical = ins["severity"] == "critical"
+    if not refused:
+        exc = exception_for(ins)
+        if exc:
+            return "exception", exc, oracle
+    if refused == critical:
+        return "agree", None, oracle
+    return "disagree", (f"{oracle} refuses, inspector {ins['severity']}" if refused
+                        else f"{oracle} opens, inspector critical"), oracle
+
+
+def verdict(q, ins, lv=None):
+    """None when they agree, else the direction (an exception counts as its
+    own kind, so that shrinking never turns a disagreement into one)."""
+    result, kind, _ = judge(q, lv, ins)
+    if result == "agree":
+        return None
+    if result == "exception":
+        return "exception: " + kind
+    return kind
 
 
 # --------------------------------------------------------------------------
@@ -653,6 +846,15 @@ def normalize(msg, d):
     msg = re.sub(r"qemu-copy-", "", msg)
     msg = re.sub(r"\b\d{3,}\b", "N", msg)
     return msg.splitlines()[0][:160] if msg else ""
+
+
+def normalize_libvirt(msg, d):
+    msg = msg.replace(os.path.realpath(d), "DIR").replace(d, "DIR")
+    msg = re.sub(r"\d{4}-\d\d-\d\dT[0-9:.]+Z ", "", msg)
+    msg = re.sub(r"-blockdev \{.*?\}: ", "", msg)
+    msg = re.sub(r"libvirt-copy-", "", msg)
+    msg = re.sub(r"\b\d{3,}\b", "N", msg)
+    return " | ".join(l.strip() for l in msg.splitlines() if l.strip())[:300]
 
 
 def mut_label(m):
@@ -674,12 +876,15 @@ class Runner:
         self.work = tempfile.mkdtemp(prefix="differential-work-")
         self.lock = threading.Lock()
         self.counter = 0
+        self.libvirt_calls = 0
+        self.libvirt_seconds = 0.0
 
-    def trial(self, spec, mutations, d=None):
+    def trial(self, spec, mutations, d=None, libvirt=False, keep_xml=False):
+        with self.lock:
+            self.counter += 1
+            n = self.counter
         if d is None:
-            with self.lock:
-                self.counter += 1
-                d = os.path.join(self.work, f"c{self.counter}")
+            d = os.path.join(self.work, f"c{n}")
         top, declared, applied, network = build(spec, d, mutations)
         ins = inspect(self.args.binary, top, declared, self.args.inspect_timeout)
         if network:
@@ -687,42 +892,82 @@ class Runner:
         else:
             q = qemu_open(top, declared, spec["layers"][0]["format"], spec["size"],
                           self.args.qemu_timeout)
-        return d, top, declared, applied, network, q, ins
+        lv = None
+        if libvirt:
+            why = libvirt_skip(network, applied)
+            if why:
+                lv = {"status": "not tried", "message": why}
+            else:
+                name = f"vax-diff-{os.getpid()}-s{spec['seed']}-c{spec['case']}-{n}"
+                lv = libvirt_open(self.args.libvirt, top, declared, name,
+                                  self.args.libvirt_timeout,
+                                  keep_xml=os.path.join(d, "domain.xml") if keep_xml else None)
+                with self.lock:
+                    self.libvirt_calls += 1
+                    self.libvirt_seconds += lv["seconds"]
+        return d, top, declared, applied, network, q, ins, lv
 
     def run_case(self, number):
+        """Phase 1: the case against qemu-io. With libvirt on, a case whose
+        qemu verdict disagrees is left for phase 2 (finish)."""
         spec = draw_case(self.args.seed, number)
         try:
-            d, top, declared, applied, network, q, ins = self.trial(spec, spec["mutations"])
+            d, top, declared, applied, network, q, ins, _ = self.trial(spec, spec["mutations"])
         except Exception as e:   # a generator bug must not stop the run
             return {"case": number, "result": "build-error", "error": repr(e)}
         res = {"case": number, "declared": declared, "layers": spec["layers"],
                "mutations": [mut_label(m) for m in applied if m["applied"]],
                "qemu": q["status"], "qemu_message": normalize(q.get("message", ""), d),
-               "severity": ins.get("severity"), "condition": ins.get("condition")}
-        if network:
-            res["result"] = "not tried"
-            hang = ins["status"] in ("hang", "error")
-            if hang:
-                res["result"] = "disagree"
-                res["kind"] = verdict(q, ins)
-                res["repro"], info = self.save(spec, spec["mutations"], res["kind"])
-                res.update(info)
-            shutil.rmtree(d, ignore_errors=True)
-            return res
-        kind = verdict(q, ins)
+               "severity": ins.get("severity"), "condition": ins.get("condition"),
+               "libvirt_skip": libvirt_skip(network, applied)}
         shutil.rmtree(d, ignore_errors=True)
-        if kind is None:
-            res["result"] = "agree"
+        result, kind, oracle = judge(q, None, ins)
+        res["qemu_result"], res["qemu_kind"] = result, kind
+        if self.args.libvirt and result == "disagree" and not network:
+            res["result"] = "pending"
             return res
-        res["result"] = "disagree"
+        return self.conclude(spec, res, result, kind, oracle, libvirt=False)
+
+    def finish(self, res):
+        """Phase 2 (libvirt on): the case again, with libvirt asked too."""
+        spec = draw_case(self.args.seed, res["case"])
+        try:
+            d, top, declared, applied, network, q, ins, lv = self.trial(
+                spec, spec["mutations"], libvirt=True)
+        except Exception as e:
+            res.update(result="build-error", error=repr(e))
+            return res
+        res.update(qemu=q["status"], qemu_message=normalize(q.get("message", ""), d),
+                   severity=ins.get("severity"), condition=ins.get("condition"),
+                   libvirt=lv["status"], libvirt_message=normalize_libvirt(lv.get("message", ""), d))
+        shutil.rmtree(d, ignore_errors=True)
+        result, kind, oracle = judge(q, lv, ins)
+        return self.conclude(spec, res, result, kind, oracle, libvirt=True)
+
+    def conclude(self, spec, res, result, kind, oracle, libvirt):
+        res["result"], res["decided_by"] = result, oracle
+        if result == "exception":
+            res["exception"] = kind
+            return res
+        if result != "disagree":
+            if libvirt and res.get("qemu_kind") and oracle == "libvirt":
+                # qemu alone disagreed, libvirt agrees with the inspector:
+                # kept as a reproducer (not shrunk) so the difference can be seen
+                res["repro"], info = self.save(spec, spec["mutations"], res["qemu_kind"],
+                                               libvirt=True, sub="libvirt-agrees")
+            return res
         res["kind"] = kind
-        muts = self.shrink(spec, spec["mutations"], kind)
+        if res.get("qemu") == "not tried" and res.get("libvirt") in (None, "not tried"):
+            res["repro"], info = self.save(spec, spec["mutations"], kind, libvirt=libvirt)
+            res.update(info)
+            return res
+        muts = self.shrink(spec, spec["mutations"], kind, libvirt)
         res["shrunk"] = [mut_label(m) for m in muts]
-        res["repro"], info = self.save(spec, muts, kind)
+        res["repro"], info = self.save(spec, muts, kind, libvirt=libvirt)
         res.update(info)
         return res
 
-    def shrink(self, spec, muts, kind):
+    def shrink(self, spec, muts, kind, libvirt=False):
         muts = list(muts)
         changed = True
         while changed and len(muts) > 0:
@@ -730,39 +975,52 @@ class Runner:
             for j in range(len(muts)):
                 cand = muts[:j] + muts[j + 1:]
                 try:
-                    d, _, _, _, net, q, ins = self.trial(spec, cand)
+                    d, _, _, _, net, q, ins, lv = self.trial(spec, cand, libvirt=libvirt)
                 except Exception:
                     continue
                 shutil.rmtree(d, ignore_errors=True)
-                if not net and verdict(q, ins) == kind:
+                if not net and verdict(q, ins, lv) == kind:
                     muts = cand
                     changed = True
                     break
         return muts
 
-    def save(self, spec, muts, kind):
+    def save(self, spec, muts, kind, libvirt=False, sub=None):
         slug = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
-        d = os.path.join(self.args.out, slug, f"seed-{spec['seed']}-case-{spec['case']}")
+        top_dir = os.path.join(self.args.out, sub) if sub else self.args.out
+        d = os.path.join(top_dir, slug, f"seed-{spec['seed']}-case-{spec['case']}")
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(os.path.dirname(d), exist_ok=True)
-        _, top, declared, applied, network, q, ins = self.trial(spec, muts, d)
-        got = verdict(q, ins) if not network else kind
+        _, top, declared, applied, network, q, ins, lv = self.trial(
+            spec, muts, d, libvirt=libvirt, keep_xml=True)
+        got = (verdict(q, ins, lv) if sub is None else verdict(q, ins)) if not network else kind
+        rerun = {"qemu": f"cd / && cp {top} {os.path.join(os.path.dirname(top), 'qemu-copy-' + os.path.basename(top))} && "
+                         + " ".join(q.get("argv", [])),
+                 "inspector": "cd / && " + " ".join(ins["argv"])}
+        if lv and lv.get("argv"):
+            copy = os.path.join(os.path.dirname(top), "libvirt-copy-" + os.path.basename(top))
+            rerun["libvirt"] = (f"cp {top} {copy} && virsh -c {self.args.libvirt} create --paused "
+                                f"{os.path.join(d, 'domain.xml')}; virsh -c {self.args.libvirt} "
+                                f"destroy {lv['domain']}")
         cj = {"seed": spec["seed"], "case": spec["case"], "kind": kind,
               "reproduces": got == kind, "layers": spec["layers"], "size": spec["size"],
               "declared_format": declared,
               "mutations_drawn": [mut_label(m) for m in spec["mutations"]],
               "mutations_applied": applied,
-              "top": top, "qemu": q, "inspector": {k: v for k, v in ins.items() if k != "json"},
+              "top": top, "qemu": q, "libvirt": lv,
+              "decided_by": judge(q, lv, ins)[2],
+              "inspector": {k: v for k, v in ins.items() if k != "json"},
               "inspector_json": ins.get("json"),
-              "rerun": {"qemu": f"cd / && cp {top} {os.path.join(os.path.dirname(top), 'qemu-copy-' + os.path.basename(top))} && "
-                                + " ".join(q.get("argv", [])),
-                        "inspector": "cd / && " + " ".join(ins["argv"])}}
+              "rerun": rerun}
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(cj, f, indent=2, default=lambda o: o.decode("latin1") if isinstance(o, bytes) else str(o))
         info = {"qemu_message": normalize(q.get("message", ""), d),
                 "severity": ins.get("severity"), "condition": ins.get("condition"),
                 "detail": (ins.get("detail") or "").replace(d, "DIR"),
                 "conditions": [(c["severity"], c["condition"]) for c in ins.get("conditions", [])]}
+        if lv is not None:
+            info["libvirt"] = lv["status"]
+            info["libvirt_message"] = normalize_libvirt(lv.get("message", ""), d)
         return d, info
 
 
@@ -776,16 +1034,38 @@ def main():
     ap.add_argument("--jobs", type=int, default=max(2, (os.cpu_count() or 1) * 2))
     ap.add_argument("--qemu-timeout", type=float, default=10)
     ap.add_argument("--inspect-timeout", type=float, default=15)
+    ap.add_argument("--libvirt", metavar="URI",
+                    default=os.environ.get("VIRT_AGENTX_LIBVIRTD_URI") or None,
+                    help="libvirt as the second oracle (default: $VIRT_AGENTX_LIBVIRTD_URI "
+                         "if set, else off; 'off' disables it)")
+    ap.add_argument("--libvirt-sample", type=int, default=20, metavar="K",
+                    help="other cases also asked of libvirt (seeded sample; default 20)")
+    ap.add_argument("--libvirt-timeout", type=float, default=30)
+    ap.add_argument("--libvirt-jobs", type=int, default=None,
+                    help="cases asked of libvirt at once (default: --jobs)")
     ap.add_argument("--list", action="store_true", help="print every case's result")
     args = ap.parse_args()
+    if args.libvirt in ("", "off", "none"):
+        args.libvirt = None
     if args.cases is None and args.seconds is None:
         ap.error("give --cases, --seconds or both")
     if not os.access(args.binary, os.X_OK):
         print(f"differential: {args.binary} is not executable", file=sys.stderr)
         return 2
-    for tool in ("qemu-img", "qemu-io"):
+    for tool in ("qemu-img", "qemu-io") + (("virsh",) if args.libvirt else ()):
         if not shutil.which(tool):
             print(f"differential: {tool} missing (apt-get install -y qemu-utils)", file=sys.stderr)
+            return 2
+    if args.libvirt:
+        try:
+            p = virsh(args.libvirt, "version", timeout=20)
+            ok = p.returncode == 0
+            why = p.stderr.decode(errors="replace").strip()
+        except subprocess.TimeoutExpired:
+            ok, why = False, "no answer in 20s"
+        if not ok:
+            print(f"differential: libvirt at {args.libvirt} does not answer: {why} "
+                  "(run under scripts/with-libvirtd, or --libvirt off)", file=sys.stderr)
             return 2
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
@@ -794,6 +1074,8 @@ def main():
     deadline = started + args.seconds if args.seconds else None
     results = []
     limit = args.cases if args.cases is not None else 1 << 62
+    libvirt_elapsed = 0.0
+    sample = []
     try:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             pending = set()
@@ -809,6 +1091,24 @@ def main():
                     pending, return_when=concurrent.futures.FIRST_COMPLETED)
                 for f in done:
                     results.append(f.result())
+        if args.libvirt:
+            # phase 2: (a) every case qemu-io and the inspector disagree on,
+            # (b) a seeded sample of the other tried cases
+            lv_started = time.monotonic()
+            results.sort(key=lambda r: r["case"])
+            others = [r for r in results if r["result"] in ("agree", "exception")
+                      and not r.get("libvirt_skip")]
+            k = min(args.libvirt_sample, len(others))
+            sample = random.Random(f"{args.seed}:libvirt-sample").sample(others, k)
+            for r in sample:
+                r["libvirt_asked"] = "sample"
+            asked = [r for r in results if r["result"] == "pending"]
+            for r in asked:
+                r["libvirt_asked"] = "qemu disagrees"
+            todo = asked + sorted(sample, key=lambda r: r["case"])
+            with concurrent.futures.ThreadPoolExecutor(args.libvirt_jobs or args.jobs) as pool:
+                done = list(pool.map(runner.finish, todo))
+            libvirt_elapsed = time.monotonic() - lv_started
     finally:
         shutil.rmtree(runner.work, ignore_errors=True)
     elapsed = time.monotonic() - started
@@ -816,13 +1116,49 @@ def main():
     with open(os.path.join(args.out, f"results-seed-{args.seed}.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     c = collections.Counter(r["result"] for r in results)
-    tried = c["agree"] + c["disagree"] - sum(1 for r in results if r["result"] == "disagree"
-                                             and r.get("qemu") == "not tried")
+    tried = len(results) - c["not tried"] - c["build-error"] - sum(
+        1 for r in results if r["result"] == "disagree" and r.get("qemu") == "not tried")
     print(f"seed {args.seed}: {len(results)} cases in {elapsed:.1f}s; "
           f"tried {tried}, not tried {c['not tried']}, agreements {c['agree']}, "
-          f"disagreements {c['disagree']}, generator errors {c['build-error']}")
+          f"exceptions {c['exception']}, disagreements {c['disagree']}, "
+          f"generator errors {c['build-error']}")
     qref = sum(1 for r in results if r.get("qemu") == "refused")
     print(f"  qemu refused {qref} of the tried cases")
+    if args.libvirt:
+        asked = [r for r in results if r.get("libvirt_asked")]
+        lc = collections.Counter(r.get("libvirt") for r in asked)
+        by = collections.Counter(r.get("decided_by") for r in results
+                                 if r["result"] in ("agree", "disagree", "exception"))
+        print(f"  libvirt ({args.libvirt}): asked {len(asked)} cases "
+              f"({sum(1 for r in asked if r['libvirt_asked'] == 'qemu disagrees')} where qemu "
+              f"disagrees, {sum(1 for r in asked if r['libvirt_asked'] == 'sample')} sampled), "
+              f"{libvirt_elapsed:.1f}s wall, {runner.libvirt_calls} domains started or refused "
+              f"({runner.libvirt_seconds:.1f}s in virsh), counting shrinking and reproducers; "
+              f"opened {lc['ok']}, refused {lc['refused']}, not tried {lc['not tried']}"
+              + (f", errors {lc['error']}" if lc['error'] else ""))
+        print(f"  decided by libvirt {by['libvirt']}, by qemu-io {by['qemu']}")
+        differ = [r for r in asked if r.get("libvirt") in ("ok", "refused")
+                  and r.get("qemu") in ("ok", "refused") and r["libvirt"] != r["qemu"]]
+        print(f"  libvirt and qemu-io differ on {len(differ)} of the asked cases")
+        lvag = collections.defaultdict(list)
+        for r in results:
+            if r.get("qemu_kind") and r.get("decided_by") == "libvirt" and r["result"] == "agree":
+                key = (r["qemu_kind"], r.get("condition"),
+                       " + ".join(sorted(re.sub(r"@L\d+", "", x) for x in r["mutations"])))
+                lvag[key].append(r)
+        n = sum(len(v) for v in lvag.values())
+        print(f"  qemu alone refuses/opens but libvirt agrees with the inspector: {n}")
+        for (qk, cond, muts), rs in sorted(lvag.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
+            r = rs[0]
+            print(f"  - {qk} ({cond}): {muts or '(no mutation)'}  x{len(rs)}")
+            print(f"      qemu: {r.get('qemu_message') or r['qemu']}")
+            print(f"      libvirt: {r.get('libvirt')} {r.get('libvirt_message', '')}")
+            print(f"      repro: {r.get('repro')}")
+    exc = collections.Counter(r["exception"] for r in results if r["result"] == "exception")
+    for key, count in sorted(exc.items()):
+        by = collections.Counter(r.get("decided_by") for r in results if r.get("exception") == key)
+        print(f"  exception: {key} x{count} (oracle opened: "
+              + ", ".join(f"{o} {k}" for o, k in sorted(by.items())) + f"): {EXCEPTIONS[key][1]}")
     if args.list:
         for r in results:
             print(" ", json.dumps(r, default=str))
@@ -830,12 +1166,15 @@ def main():
     for r in results:
         if r["result"] == "disagree":
             key = (r["kind"], r.get("condition"), r.get("qemu_message", "")[:100],
+                   r.get("libvirt_message", "")[:100],
                    " + ".join(sorted(re.sub(r"@L\d+", "", x) for x in r.get("shrunk", r["mutations"]))))
             groups[key].append(r)
-    for (kind, cond, qmsg, muts), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
+    for (kind, cond, qmsg, lmsg, muts), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[1]))):
         r = rs[0]
         print(f"- {kind} ({r.get('condition')}): {muts or '(no mutation)'}  x{len(rs)}")
         print(f"    qemu: {qmsg or r['qemu']}")
+        if r.get("libvirt"):
+            print(f"    libvirt: {r['libvirt']} {r.get('libvirt_message', '')}")
         print(f"    inspector: {r.get('severity')} {r.get('detail', '')[:300]}")
         print(f"    repro: {r.get('repro')}")
     for r in results:

@@ -17,9 +17,6 @@ public enum BackingReference: Sendable, Hashable, Codable {
     /// A name qemu could not open: a `json:` that does not parse, an unknown
     /// `protocol:` prefix.
     case invalid(description: String, reason: String)
-    /// A name this inspector does not follow though qemu may (its bytes are not
-    /// UTF-8, so the path it names cannot be rebuilt from the decoded text).
-    case notFollowed(description: String, reason: String)
     /// A relative file name qemu opens against its own working directory, not
     /// the naming image's folder: one after a `file:` prefix or inside a
     /// `json:` specification (qemu joins only plain names to the image's
@@ -45,7 +42,7 @@ public enum BackingReference: Sendable, Hashable, Codable {
         case .none: nil
         case .localPath(let path): path
         case .network(let description, _), .json(let description, _, _), .invalid(let description, _),
-             .notFollowed(let description, _), .relativeToWorkingDirectory(let description, _, _): description
+             .relativeToWorkingDirectory(let description, _, _): description
         }
     }
 }
@@ -74,10 +71,10 @@ public enum BackingNameClassifier {
     /// was a sixth of the inspector's time.
     public static func classify(_ name: String?, imagePath: String) -> BackingReference {
         guard let name, !name.isEmpty else { return .none }
-        // Names are decoded with replacement characters: one stands for bytes that
-        // are not UTF-8 (a name really spelling U+FFFD is not followed either).
+        // Names are decoded with replacement characters: one stands for bytes that are
+        // not UTF-8, which qemu would open but libvirt cannot pass to it (its JSON).
         if name.unicodeScalars.contains("\u{FFFD}") {
-            return .notFollowed(description: name, reason: "the backing name is not valid UTF-8")
+            return .invalid(description: name, reason: "not valid UTF-8, which libvirt cannot pass to qemu")
         }
         if name.utf8.starts(with: "json:".utf8) {
             return BackingJSONSpec.classify(name, imagePath: imagePath)

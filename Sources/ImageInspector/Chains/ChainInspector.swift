@@ -41,6 +41,11 @@ public struct ChainInspector: Sendable {
         var reference: BackingReference
         var name: String
         var declaredFormat: String?
+        /// The child's format, for libvirt's rules on probing its backing: a QED child
+        /// records no format and libvirt probes its backing even when that has a
+        /// backing of its own (VIR_STORAGE_FILE_AUTO); a VMDK child's parent is probed
+        /// only when it has none (AUTO_SAFE), like any other child's unrecorded format.
+        var childFormat: ImageFormat?
     }
 
     /// The state of one walk: the layers so far, whose identities are the files already seen.
@@ -87,9 +92,6 @@ public struct ChainInspector: Sendable {
                 return nil
             case .invalid(_, let reason):
                 layer.conditions = [.invalidBackingName(reason: reason)]
-                return nil
-            case .notFollowed(_, let reason):
-                layer.conditions = [.notFollowed(reason: reason)]
                 return nil
             case .network(let description, let proto), .json(let description, _, let proto):
                 layer.format = Self.formatOfUnprobed(step.declaredFormat, conditions: &layer.conditions, isTop: index == 0)
@@ -172,8 +174,11 @@ public struct ChainInspector: Sendable {
                 return nil
             }
 
-            let served = servedFormat(probed: probed, declared: step.declaredFormat,
-                                      hasOwnBacking: inspection.backingName != nil, layer: &layer)
+            let hasOwnBacking = inspection.backingName != nil && step.childFormat != .qed
+            if step.childFormat == .vmdk, hasOwnBacking {
+                layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: true))
+            }
+            let served = servedFormat(probed: probed, declared: step.declaredFormat, hasOwnBacking: hasOwnBacking, layer: &layer)
             layer.format = served?.qemuDriverName ?? step.declaredFormat
             if served == .raw, !probed.isRaw {
                 // Served as raw: the header is guest data, not metadata; nothing in it applies.
@@ -199,7 +204,8 @@ public struct ChainInspector: Sendable {
             layer.backingFormat = inspection.backingFormat
             layer.backing = BackingNameClassifier.classify(inspection.backingName, imagePath: path)
             guard layer.backing != .none, let name = inspection.backingName else { return nil }
-            return Step(reference: layer.backing, name: name, declaredFormat: inspection.backingFormat)
+            return Step(reference: layer.backing, name: name, declaredFormat: inspection.backingFormat,
+                        childFormat: probed)
         }
 
         /// The format qemu serves a probed layer as, given the format its child
@@ -218,7 +224,15 @@ public struct ChainInspector: Sendable {
             _ = Self.formatOfUnprobed(declared, conditions: &conditions, isTop: layer.index == 0)
             layer.conditions += conditions
             let name = BackingFormatName(declared)
-            if case .unknown = name { return nil }
+            switch name {
+            case .protocol where layer.index > 0, .unknown where layer.index > 0, .qemuOnlyFormat where layer.index > 0:
+                // libvirt takes a recorded name that is no format of its own for none
+                // recorded and probes the backing, as safely as for a missing name.
+                if hasOwnBacking { layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: true)) }
+                return probed
+            case .unknown: return nil   // the top's declared format: nothing opens it
+            default: break              // the top's format, as libvirt's <driver type> gives it
+            }
             guard let target = name.servedFormat else { return nil }
             if target.isRaw {
                 if !probed.isRaw { layer.conditions.append(.formatMismatch(recorded: declared, probed: probed)) }

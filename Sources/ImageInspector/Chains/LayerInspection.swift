@@ -136,7 +136,8 @@ struct LayerInspection: Sendable, Hashable {
             virtualSize = header.capacity
             clusterSize = header.grainSize
             backingName = header.parentFileNameHint
-            // A VMDK's parent is always a VMDK; qemu records it as such.
+            // A VMDK's parent is always a VMDK; qemu reports it as such (libvirt, which
+            // reads no format there, probes it: see ChainInspector's Step).
             backingFormat = header.parentFileNameHint == nil ? nil : "vmdk"
         case .vdi:
             let sizes = try SimpleHeaders.vdi(try source.read(at: 0, count: InspectionLimits.initialReadSize))

@@ -49,12 +49,14 @@ public enum LayerCondition: Sendable, Hashable {
     case backingFormatNotRecorded(probed: ImageFormat?, probingRefused: Bool)
     /// A protocol name (file, nbd, rbd...) was recorded where a format belongs,
     /// as qemu does for images created on a protocol without a format layer.
-    /// Warning: libvirt (after its fix) and this inspector serve it as raw and
-    /// follow the chain, but the metadata is wrong and should be rebased.
+    /// Warning: libvirt takes it for no format recorded and probes the backing
+    /// (critical when it refuses to: ``backingFormatNotRecorded``); qemu alone
+    /// opens `file` as raw and refuses the others. The metadata should be rebased.
     case backingFormatIsProtocol(String)
     /// The recorded backing format is neither a format libvirt accepts nor a
-    /// protocol. Critical: nothing can open the chain; warning when it is a
-    /// format qemu knows (vhdx, luks, parallels) that libvirt does not accept.
+    /// protocol. Warning: libvirt ignores it and probes the backing, as for none
+    /// recorded (critical when that probe is refused); qemu alone refuses an
+    /// unknown name.
     case backingFormatUnknown(String, knownToQemu: Bool)
     /// The recorded format contradicts the probed one. Warning when recorded
     /// raw (or a protocol): qemu serves the file as raw, so the guest sees the
@@ -96,10 +98,6 @@ public enum LayerCondition: Sendable, Hashable {
     /// other than the one a person reading the name expects (and when none is
     /// there, the layer is also a missing backing file: critical).
     case resolvedAgainstWorkingDirectory(name: String, opened: String, besideImage: String)
-    /// The inspector stopped here by a limit of its own, not qemu's (a backing
-    /// name it cannot represent): the chain is not fully inspected. A warning:
-    /// what was read is judged, what was not may still be wrong.
-    case notFollowed(reason: String)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
@@ -107,13 +105,15 @@ public enum LayerCondition: Sendable, Hashable {
         case .ok: .ok
         case .encrypted, .networkBacking: .info
         case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly,
-             .resolvedAgainstWorkingDirectory, .notFollowed, .tooDeep: .warning
+             .resolvedAgainstWorkingDirectory, .tooDeep: .warning
         // The inspector's own read bound, not a fault qemu sees.
         case .malformedHeader(.beyondReadLimit): .warning
         case .externalDataFile(let path, let exists):
             exists ? .info : (path == nil ? .warning : .critical)
         case .backingFormatNotRecorded(_, let refused): refused ? .critical : .warning
-        case .backingFormatUnknown(_, let knownToQemu): knownToQemu ? .warning : .critical
+        // libvirt ignores a name it does not know and probes the backing (critical when
+        // that probe is refused, a condition of its own).
+        case .backingFormatUnknown: .warning
         case .formatMismatch(let recorded, _):
             BackingFormatName(recorded).servedFormat?.isRaw == true ? .warning : .critical
         case .unreadable, .notRegularFile, .malformedHeader, .unknownIncompatibleFeatures, .corrupt,
@@ -142,7 +142,6 @@ public enum LayerCondition: Sendable, Hashable {
         case .invalidBackingName: "invalid-backing-name"
         case .loop: "loop"
         case .tooDeep: "too-deep"
-        case .notFollowed: "not-inspected"
         case .metadataCorruptions: "metadata-corruptions"
         case .leakedClusters: "leaked-clusters"
         case .deepCheckFailed: "deep-check-failed"
@@ -180,10 +179,10 @@ public enum LayerCondition: Sendable, Hashable {
                 "\(layer): backing format not recorded"
             }
         case .backingFormatIsProtocol(let name):
-            "\(layer): backing format recorded as protocol '\(name)'; served as raw"
+            "\(layer): backing format recorded as protocol '\(name)'; libvirt ignores it and probes the file"
         case .backingFormatUnknown(let name, let knownToQemu):
-            knownToQemu ? "\(layer): backing format '\(name)' is not accepted by libvirt"
-                : "\(layer): unknown backing format '\(name)'"
+            knownToQemu ? "\(layer): backing format '\(name)' is not accepted by libvirt; it probes the file"
+                : "\(layer): unknown backing format '\(name)'; libvirt ignores it and probes the file (qemu alone refuses it)"
         case .formatMismatch(let recorded, let probed):
             BackingFormatName(recorded).servedFormat?.isRaw == true
                 ? "\(layer): recorded as \(recorded) but is \(probed.rawValue); served as raw, the guest sees its metadata"
@@ -192,7 +191,6 @@ public enum LayerCondition: Sendable, Hashable {
         case .invalidBackingName(let reason): "\(layer): invalid backing name: \(reason)"
         case .loop(let first): "\(layer): backing chain loops back to layer \(first)"
         case .tooDeep(let limit): "\(layer): backing chain deeper than \(limit) layers; not followed further, not fully inspected"
-        case .notFollowed(let reason): "\(layer): not followed: \(reason); the chain is not fully inspected"
         case .metadataCorruptions(let count, let first):
             "\(layer): \(count) metadata corruption\(count == 1 ? "" : "s") (\(first)); run qemu-img check -r all on it while no VM uses it"
         case .leakedClusters(let count):
