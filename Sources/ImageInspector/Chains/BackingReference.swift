@@ -81,6 +81,11 @@ public enum BackingNameClassifier {
         }
         if let scheme = protocolPrefix(of: name) {
             let lowered = scheme.lowercased()
+            // qemu alone opens a `file:` name (a relative one against its working
+            // directory), but libvirt refuses to start a domain on the chain.
+            if lowered == "file" {
+                return .invalid(description: name, reason: "libvirt refuses a 'file:' prefix (invalid backing protocol 'file'); record the plain name (qemu-img rebase -u)")
+            }
             if localProtocols.contains(lowered) {
                 let rest = String(Substring(name.utf8[name.utf8.index(after: scheme.endIndex)...]))
                 return rest.isEmpty ? .invalid(description: name, reason: "empty \(lowered): path")
