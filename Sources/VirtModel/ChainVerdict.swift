@@ -9,7 +9,8 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
          dirty, encrypted, externalDataFile, missingBackingFile, backingFormatNotRecorded,
          backingFormatIsProtocol, backingFormatUnknown, formatMismatch, networkBacking,
          invalidBackingName, loop, tooDeep, notInspected, notAnswering,
-         metadataCorruptions, leakedClusters, deepCheckFailed, bitmapNotSavedCleanly, resolvedAgainstWorkingDirectory
+         metadataCorruptions, leakedClusters, deepCheckFailed, bitmapNotSavedCleanly, resolvedAgainstWorkingDirectory,
+         partlyInspected
 
     public init(_ condition: LayerCondition) {
         self = switch condition {
@@ -36,6 +37,7 @@ public enum ChainCondition: Int32, Sendable, CaseIterable {
         case .deepCheckFailed: .deepCheckFailed
         case .bitmapNotSavedCleanly: .bitmapNotSavedCleanly
         case .resolvedAgainstWorkingDirectory: .resolvedAgainstWorkingDirectory
+        case .partlyInspected: .partlyInspected
         }
     }
 }

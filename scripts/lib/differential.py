@@ -769,6 +769,7 @@ def libvirt_open(uri, top, fmt, name, timeout, keep_xml=None):
 # but that are still wrong for the guest; the inspector may say warning or
 # critical about them. Each is matched by a function of one inspector
 # condition (its name and layer) and counted as "exception", never agreement.
+BOUNDED = "partly inspected by the inspector's own bound"
 EXCEPTIONS = {
     "corrupt bit on a backing layer": (
         lambda c: c["condition"] == "corrupt" and c.get("layer", 0) > 0,
@@ -776,6 +777,13 @@ EXCEPTIONS = {
         "backing layer is opened read-only, so qemu and libvirt start the guest "
         "on metadata qemu itself declared inconsistent (reads may return wrong "
         "data) and any block commit or stream into that layer fails"),
+    # Not a condition qemu opens: the inspector's own bound (the rule 2).
+    # Matched in judge(), only when the oracle refuses and the verdict says so.
+    BOUNDED: (
+        lambda c: False,
+        "the inspector reads the snapshot table only as far as its per-layer read "
+        "limit and says the layer is partly inspected (info); qemu reads the whole "
+        "table on open and may refuse an entry beyond that limit"),
 }
 
 
@@ -813,6 +821,9 @@ def judge(q, lv, ins):
         return "not tried", None, None
     refused = o["status"] == "refused"
     critical = ins["severity"] == "critical"
+    if refused and not critical and any(c.get("condition") == "partly-inspected"
+                                        for c in ins.get("conditions", [])):
+        return "exception", BOUNDED, oracle
     if not refused:
         exc = exception_for(ins)
         if exc:

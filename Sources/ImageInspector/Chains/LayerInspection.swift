@@ -104,7 +104,11 @@ struct LayerInspection: Sendable, Hashable {
                 let bytes = MemoryImageSource(bytes: (try? table.bytes(at: 0, count: UInt64(table.count))) ?? [], base: header.snapshotsOffset)
                 let listing = try? QCow2SnapshotTable(file: bytes, header: header, partial: true)
                 snapshots = listing?.snapshots ?? []
-                if let refusal = listing?.refusal { conditions.append(.malformedHeader(.invalidTable(reason: refusal))) }
+                if let refusal = listing?.refusal {
+                    conditions.append(.malformedHeader(.invalidTable(reason: refusal)))
+                } else if snapshots.count < header.snapshotCount {
+                    conditions.append(.partlyInspected(listed: snapshots.count, of: header.snapshotCount))
+                }
             }
             isDirty = header.isDirty
             let unknown = header.unknownIncompatibleFeatures

@@ -98,12 +98,16 @@ public enum LayerCondition: Sendable, Hashable {
     /// other than the one a person reading the name expects (and when none is
     /// there, the layer is also a missing backing file: critical).
     case resolvedAgainstWorkingDirectory(name: String, opened: String, besideImage: String)
+    /// The snapshot table is larger than the part read with the header: `listed` of
+    /// `count` entries were read and judged, the rest is not (qemu reads all of them
+    /// when it opens the image). Info: not fully inspected, nothing found wrong.
+    case partlyInspected(listed: Int, of: UInt32)
 
     /// How serious the condition is, per the rules above.
     public var severity: Severity {
         switch self {
         case .ok: .ok
-        case .encrypted, .networkBacking: .info
+        case .encrypted, .networkBacking, .partlyInspected: .info
         case .dirty, .backingFormatIsProtocol, .leakedClusters, .deepCheckFailed, .bitmapNotSavedCleanly,
              .resolvedAgainstWorkingDirectory, .tooDeep: .warning
         // The inspector's own read bound, not a fault qemu sees.
@@ -147,6 +151,7 @@ public enum LayerCondition: Sendable, Hashable {
         case .deepCheckFailed: "deep-check-failed"
         case .bitmapNotSavedCleanly: "bitmap-not-saved-cleanly"
         case .resolvedAgainstWorkingDirectory: "resolved-against-working-directory"
+        case .partlyInspected: "partly-inspected"
         }
     }
 
@@ -198,6 +203,8 @@ public enum LayerCondition: Sendable, Hashable {
         case .deepCheckFailed(let reason): "\(layer): deep check did not finish: \(reason)"
         case .resolvedAgainstWorkingDirectory(let name, let opened, let beside):
             "\(layer): qemu opens the backing name '\(name)' against its working directory (/ under libvirt): \(opened), not \(beside) beside the image; record it as a plain or absolute name (qemu-img rebase -u)"
+        case .partlyInspected(let listed, let count):
+            "\(layer): snapshot table of \(count) entries, \(listed) read with the header; the rest is not checked (qemu reads it all on open)"
         case .bitmapNotSavedCleanly(let name):
             "\(layer): bitmap '\(name)' is in use but no QEMU has the image open: not saved cleanly, incremental backups from it miss changes; start a full backup and re-create the bitmap"
         }
