@@ -120,13 +120,15 @@ extension ZabbixServer {
     }
 
     /// Checks every item of the host at once until each has a value newer than `since`
-    /// (or is unsupported); then the calculated items, once their inputs have values: one
-    /// the scheduler ran before them is unsupported ("not enough data") and asked again.
-    func checkAll(_ host: String, since: Date, timeout: Duration = .seconds(150)) throws -> [ZabbixItem] {
+    /// (or is unsupported, unless `retryUnsupported`: an item the scheduler checked while
+    /// the agent was away is asked again); then the calculated items, once their inputs
+    /// have values: one the scheduler ran before them is unsupported ("not enough data")
+    /// and asked again.
+    func checkAll(_ host: String, since: Date, retryUnsupported: Bool = false, timeout: Duration = .seconds(150)) throws -> [ZabbixItem] {
         let stamp = Int(since.timeIntervalSince1970)
         var items: [ZabbixItem] = []
         let phases: [(ZabbixItem) -> Bool] = [
-            { !$0.isCalculated && !$0.isUnsupported && $0.lastClock < stamp },
+            { !$0.isCalculated && (retryUnsupported || !$0.isUnsupported) && $0.lastClock < stamp },
             { $0.isCalculated && ($0.isUnsupported || $0.lastClock < stamp) },
         ]
         for waiting in phases {
