@@ -48,4 +48,19 @@ struct LibvirtProbingTests {
         #expect(inspect(fixtures, "one.qcow2").layers[1].conditions == [.backingFormatIsProtocol("nbd")])
         #expect(severity(fixtures, "one.qcow2") == .warning, "libvirt probes base.raw and starts it")
     }
+
+    /// A qcow2 magic with a version libvirt's probe does not claim (it knows 2 and
+    /// 3): libvirt names the backing raw to qemu and the domain starts (version 0:
+    /// qemu's own probe says raw too; 4: qemu alone would refuse it as qcow2).
+    @Test(arguments: [UInt64(0), 4])
+    func aQcow2VersionLibvirtDoesNotProbeIsServedAsRaw(version: UInt64) throws {
+        let fixtures = try Fixtures()
+        try fixtures.qemuImg("create", "-f", "qcow2", "base.qcow2", "1M")
+        try fixtures.qemuImg("create", "-f", "qed", "-F", "qcow2", "-b", "base.qcow2", "top.qed")
+        try fixtures.patchBigEndian("base.qcow2", at: 4, version, width: 4)
+        let base = inspect(fixtures, "top.qed").layers[1]
+        #expect(base.conditions == [.backingFormatNotRecorded(probed: .raw, probingRefused: false)])
+        #expect(base.format == "raw")
+        #expect(severity(fixtures, "top.qed") == .warning, "libvirt starts it")
+    }
 }

@@ -39,7 +39,7 @@ public enum BackingFormatName: Sendable, Hashable {
     }
 
     /// The format the backing image is served as, if the inspector can check
-    /// it: protocols are served as raw (libvirt's fix), libvirt aliases map to
+    /// it: protocols as raw (what qemu alone makes of them), libvirt aliases map to
     /// qemu's formats, and formats this inspector cannot probe (dir, bochs,
     /// cloop, dmg, fat, cow) give nil.
     public var servedFormat: ImageFormat? {
@@ -53,5 +53,11 @@ public enum BackingFormatName: Sendable, Hashable {
             }
         case .unknown: nil
         }
+    }
+
+    /// Whether the child recorded `raw` itself: the one case libvirt hands the
+    /// backing to qemu as raw without probing it (a protocol name it probes).
+    public var isRecordedRaw: Bool {
+        if case .format = self { servedFormat?.isRaw == true } else { false }
     }
 }

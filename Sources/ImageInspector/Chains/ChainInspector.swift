@@ -147,9 +147,9 @@ public struct ChainInspector: Sendable {
             layer.identity = identity
             layer.fileSize = FileSize(allocated: identity.allocated, apparent: identity.size)
             // A file met again is a loop, unless this time it is read as raw (its child
-            // recorded raw, or a protocol): then its bytes are data and nothing is followed.
+            // recorded raw): then its bytes are data and nothing is followed.
             if let first = layerIndex(of: identity.fileID),
-               step.declaredFormat.map({ BackingFormatName($0).servedFormat?.isRaw != true }) ?? true {
+               !(step.declaredFormat.map { BackingFormatName($0).isRecordedRaw } ?? false) {
                 layer.conditions = [.loop(firstSeenAtLayer: first)]
                 return nil
             }
@@ -178,7 +178,8 @@ public struct ChainInspector: Sendable {
             if step.childFormat == .vmdk, hasOwnBacking {
                 layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: true))
             }
-            let served = servedFormat(probed: probed, declared: step.declaredFormat, hasOwnBacking: hasOwnBacking, layer: &layer)
+            let served = servedFormat(probed: probed, probedByLibvirt: inspection.formatProbedByLibvirt ?? probed,
+                                      declared: step.declaredFormat, hasOwnBacking: hasOwnBacking, layer: &layer)
             layer.format = served?.qemuDriverName ?? step.declaredFormat
             if served == .raw, !probed.isRaw {
                 // Served as raw: the header is guest data, not metadata; nothing in it applies.
@@ -211,14 +212,15 @@ public struct ChainInspector: Sendable {
         /// The format qemu serves a probed layer as, given the format its child
         /// declared, adding the conditions that relationship raises. nil when qemu
         /// would not open it (or it is a format this inspector cannot check).
-        func servedFormat(probed: ImageFormat, declared: String?, hasOwnBacking: Bool,
-                          layer: inout ImageLayer) -> ImageFormat? {
+        /// A backing whose format is not recorded is served as libvirt's probe
+        /// says (`probedByLibvirt`): libvirt probes it and names the format to qemu.
+        func servedFormat(probed: ImageFormat, probedByLibvirt: ImageFormat, declared: String?,
+                          hasOwnBacking: Bool, layer: inout ImageLayer) -> ImageFormat? {
             guard let declared else {
-                if layer.index > 0 {
-                    // libvirt refuses to probe an image that has a backing file of its own.
-                    layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: hasOwnBacking))
-                }
-                return probed
+                guard layer.index > 0 else { return probed }
+                // libvirt refuses to probe an image that has a backing file of its own.
+                layer.conditions.append(.backingFormatNotRecorded(probed: probedByLibvirt, probingRefused: hasOwnBacking))
+                return probedByLibvirt
             }
             var conditions: [LayerCondition] = []
             _ = Self.formatOfUnprobed(declared, conditions: &conditions, isTop: layer.index == 0)
@@ -228,8 +230,8 @@ public struct ChainInspector: Sendable {
             case .protocol where layer.index > 0, .unknown where layer.index > 0, .qemuOnlyFormat where layer.index > 0:
                 // libvirt takes a recorded name that is no format of its own for none
                 // recorded and probes the backing, as safely as for a missing name.
-                if hasOwnBacking { layer.conditions.append(.backingFormatNotRecorded(probed: probed, probingRefused: true)) }
-                return probed
+                if hasOwnBacking { layer.conditions.append(.backingFormatNotRecorded(probed: probedByLibvirt, probingRefused: true)) }
+                return probedByLibvirt
             case .unknown: return nil   // the top's declared format: nothing opens it
             default: break              // the top's format, as libvirt's <driver type> gives it
             }

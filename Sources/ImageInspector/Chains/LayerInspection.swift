@@ -24,6 +24,16 @@ struct LayerInspection: Sendable, Hashable {
     var bitmaps: [QCow2Bitmap] = []
     var snapshots: [QCow2Snapshot] = []
 
+    /// The format libvirt's own probe gives the file (and then hands qemu as
+    /// the backing's format): qemu's, except that libvirt's qcow2 probe claims
+    /// versions 2 and 3 only, so a qcow2 of a later version is raw to it.
+    var formatProbedByLibvirt: ImageFormat? {
+        let unreadableVersion = conditions.contains {
+            if case .malformedHeader(.unsupportedVersion) = $0 { true } else { false }
+        }
+        return probedFormat == .qcow2 && unreadableVersion ? .raw : probedFormat
+    }
+
     /// The largest bitmap directory read with the header (qemu-img writes
     /// about 40 bytes a bitmap); a larger one is left to `inspect --deep`.
     static let maxBitmapDirectoryRead: UInt64 = 8192
@@ -95,9 +105,9 @@ struct LayerInspection: Sendable, Hashable {
             clusterSize = header.clusterSize
             backingName = header.backingFileName
             backingFormat = header.extensions.backingFormat
-            if let bitmaps = header.extensions.bitmaps, bitmaps.count > 0, bitmaps.directorySize <= Self.maxBitmapDirectoryRead,
-               let directory = try? source.read(at: bitmaps.directoryOffset, count: Int(bitmaps.directorySize)) {
-                self.bitmaps = QCow2BitmapDirectory(directory, count: bitmaps.count, clusterSize: header.clusterSize).bitmaps
+            if let ext = header.extensions.bitmaps,
+               let refusal = QCow2BitmapDirectory.refusalOnOpen(ext, header: header, source: source, bitmaps: &bitmaps) {
+                conditions.append(.malformedHeader(.invalidBitmaps(refusal)))
             }
             if header.snapshotCount > 0, header.snapshotsOffset < source.size,
                let table = try? source.read(at: header.snapshotsOffset, count: Self.maxSnapshotTableRead) {

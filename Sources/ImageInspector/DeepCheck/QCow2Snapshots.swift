@@ -50,8 +50,8 @@ struct QCow2SnapshotTable {
             } catch {
                 // An entry that does not fit the bytes read ends a partial listing; one
                 // qemu refuses, read whole, is its verdict on the image.
-                if partial, case .unopenable(let reason) = error, reason.hasPrefix(Self.extraDataRefusal) {
-                    refusal = reason
+                if partial, case .snapshotExtraDataTooLarge = error {
+                    refusal = error.qemuReason
                     break
                 }
                 if partial { break }
@@ -65,9 +65,6 @@ struct QCow2SnapshotTable {
     }
 
     /// The entry at `offset` and the offset just past it.
-    /// qemu's words for an entry with more extra data than it accepts.
-    static let extraDataRefusal = "Too much extra metadata in snapshot table entry"
-
     private static func entry(_ file: some ImageSource, at offset: UInt64, number: UInt32) throws(DeepCheckError) -> (QCow2Snapshot, UInt64) {
         let entry = try read(file, at: offset, count: Int(headerSize))
         let fields: (id: UInt64, name: UInt64, extra: UInt32, vmState: UInt32, l1Offset: UInt64, l1Size: UInt32,
@@ -80,7 +77,7 @@ struct QCow2SnapshotTable {
             throw .unopenable("snapshot table truncated")
         }
         guard fields.extra <= maxExtraData else {
-            throw .unopenable("\(extraDataRefusal) \(number) (\(fields.extra) bytes at \(hex(offset)))")
+            throw .snapshotExtraDataTooLarge(entry: number, bytes: fields.extra, offset: offset)
         }
         var vmStateSize = UInt64(fields.vmState)
         if fields.extra >= 8 {

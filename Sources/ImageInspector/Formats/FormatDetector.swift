@@ -30,10 +30,15 @@ enum FormatDetector {
 
     /// The format named by magic bytes at the start of the image, if any.
     static func detect(head: ByteReader) -> ImageFormat? {
-        if head.matches(qcowMagic, at: 0) {
-            // Version 1 is the legacy qcow format; qemu's qcow2 probe claims every
-            // other version, so a bad version is a malformed qcow2, not raw.
-            return (try? head.u32be(at: 4)) == 1 ? .qcow : .qcow2
+        if head.matches(qcowMagic, at: 0), let version = try? head.u32be(at: 4) {
+            // qemu's probes: version 1 is the legacy qcow format, 2 and above
+            // qcow2 (a version it cannot read is then a malformed qcow2); 0 is
+            // claimed by neither, so qemu serves the file as raw.
+            switch version {
+            case 0: break
+            case 1: return .qcow
+            default: return .qcow2
+            }
         }
         if head.matches(qedMagic, at: 0) { return .qed }
         if head.matches(vmdkSparseMagic, at: 0) || head.matches(vmdkDescriptorMagic, at: 0) { return .vmdk }

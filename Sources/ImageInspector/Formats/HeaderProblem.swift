@@ -42,6 +42,9 @@ public enum HeaderProblem: Error, Sendable, Hashable, CustomStringConvertible {
     /// An external data file the header requires but does not name, or a raw
     /// data file flag without one, in qemu's words.
     case dataFileRequired(String)
+    /// Persistent bitmaps qemu refuses when it opens the image (the bitmaps
+    /// extension, directory or tables), in qemu's words.
+    case invalidBitmaps(String)
 
     public var description: String {
         switch self {
@@ -69,6 +72,7 @@ public enum HeaderProblem: Error, Sendable, Hashable, CustomStringConvertible {
         case .virtualSizeTooLarge(let size, let reason): "virtual size \(size): \(reason); qemu refuses to open it"
         case .inconsistentEncryption(let reason): "\(reason); qemu refuses to open it"
         case .dataFileRequired(let reason): "\(reason); qemu refuses to open it"
+        case .invalidBitmaps(let reason): "\(reason); qemu refuses to open it"
         }
     }
 }

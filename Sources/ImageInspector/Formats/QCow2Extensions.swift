@@ -11,6 +11,8 @@ public enum QCow2ExtensionType {
 /// The bitmaps extension: where the persistent dirty bitmaps' directory is.
 public struct QCow2BitmapsExtension: Sendable, Hashable, Codable {
     public var count: UInt32
+    /// Must be zero (qemu refuses the image otherwise).
+    public var reserved: UInt32 = 0
     public var directorySize: UInt64
     public var directoryOffset: UInt64
 }
@@ -96,7 +98,8 @@ public struct QCow2Extensions: Sendable, Hashable, Codable {
                 throw HeaderProblem.invalidExtension(type: type, reason: "bitmaps extension length \(length), expected 24")
             }
             let bytes = try data()
-            bitmaps = QCow2BitmapsExtension(count: try bytes.u32be(at: 0), directorySize: try bytes.u64be(at: 8),
+            bitmaps = QCow2BitmapsExtension(count: try bytes.u32be(at: 0), reserved: try bytes.u32be(at: 4),
+                                            directorySize: try bytes.u64be(at: 8),
                                             directoryOffset: try bytes.u64be(at: 16))
         case QCow2ExtensionType.fullDiskEncryption:
             guard length == 16 else {

@@ -62,6 +62,14 @@ public struct ByteReader: Sendable {
         Array(bytes[try range(offset, count)])
     }
 
+    /// This buffer extended with zeros to `count` bytes: what qemu reads for a
+    /// range of a file that extends past its end (short reads are zero-filled).
+    /// `count` is the caller's bound; a buffer already as long is returned as is.
+    func zeroFilled(to count: Int) -> ByteReader {
+        guard bytes.count < count else { return self }
+        return ByteReader(Array(bytes) + [UInt8](repeating: 0, count: count - bytes.count), baseOffset: baseOffset)
+    }
+
     /// Bytes `offset ..< offset + count` as a reader of their own, sharing this
     /// one's storage (no copy) and keeping file offsets in its errors. Parsers
     /// slice the initial 4 KiB read this way instead of copying it per header.

@@ -56,7 +56,8 @@ public enum LayerCondition: Sendable, Hashable {
     /// The recorded backing format is neither a format libvirt accepts nor a
     /// protocol. Warning: libvirt ignores it and probes the backing, as for none
     /// recorded (critical when that probe is refused); qemu alone refuses an
-    /// unknown name.
+    /// unknown name. `knownToQemu` (vhdx, luks...: a format qemu has and libvirt
+    /// does not list) changes the wording only, not the severity.
     case backingFormatUnknown(String, knownToQemu: Bool)
     /// The recorded format contradicts the probed one. Warning when recorded
     /// raw (or a protocol): qemu serves the file as raw, so the guest sees the
