@@ -27,9 +27,10 @@ Inspector: `virt-agentx inspect --json --format FMT ORIGINAL_TOP` from /,
 with a timeout; a hang, a crash or output that is not JSON is a disagreement
 of its own.
 
-Cases with network backings (nbd://, http://, json nbd) are never handed to
-qemu: they are counted as "not tried" (the inspector still runs, to check it
-never hangs).
+Cases with network backings (nbd://, http://, json nbd) and cases with qcow2
+encryption (crypt_method 1 or 2; no key is given) are handed to neither oracle:
+they are counted as "not tried" (the inspector still runs, to check it never
+hangs or crashes on them).
 
 Second oracle, libvirt (--libvirt URI; default $VIRT_AGENTX_LIBVIRTD_URI when
 set, e.g. under scripts/with-libvirtd; --libvirt off disables it): libvirt is
@@ -44,8 +45,6 @@ non-zero exit = refused, with libvirt's message (the "Failed to create domain"
 boilerplate stripped); no answer in --libvirt-timeout seconds (30) = refused
 (virsh killed, any FIFO in the case directory opened for writing and closed so
 that a blocked reader in libvirtd or qemu gets EOF, the domain destroyed).
-Never handed to libvirt ("libvirt not tried"): network backings, and images
-with qcow2 encryption (crypt_method 1 or 2) since no key is given.
 libvirt reads the images as the daemon runs it: under scripts/with-libvirtd
 QEMU runs as root with security_driver "none" and dynamic_ownership 0, so no
 relabelling, no chown and no AppArmor profile; /tmp is shared with its mount
@@ -652,7 +651,7 @@ def inspect(binary, top, fmt, timeout):
         return {"status": "ok", "argv": argv, "exit": p.returncode,
                 "severity": h["severity"], "condition": h.get("condition"),
                 "detail": h.get("detail"),
-                "conditions": [c for l in doc[0].get("layers", [])
+                "conditions": [dict(c, layer=i) for i, l in enumerate(doc[0].get("layers", []))
                                for c in l.get("conditions", []) if c["severity"] != "ok"],
                 "json": doc}
     except (ValueError, KeyError, IndexError, TypeError):
@@ -660,14 +659,16 @@ def inspect(binary, top, fmt, timeout):
                 "detail": (out + p.stderr.decode(errors="replace")).strip()[:2000]}
 
 
-def libvirt_skip(network, applied):
-    """Why a case is not handed to libvirt, or None."""
+def not_tried(network, applied):
+    """Why a case is handed to neither oracle, or None: a network backing
+    would connect, and an encrypted image cannot be opened without its key
+    (the issue's rule does not apply to either)."""
     if network:
-        return "network backing: not handed to libvirt"
+        return "network backing: not handed to the oracles"
     for m in applied:
         if (m.get("applied") and m["kind"] == "field" and m["field"] == "crypt_method"
                 and m["value"][0] == "abs" and m["value"][1] in (1, 2)):
-            return "qcow2 encryption (crypt_method %d) without a key: not handed to libvirt" % m["value"][1]
+            return "qcow2 encryption (crypt_method %d) without a key: not handed to the oracles" % m["value"][1]
     return None
 
 
@@ -788,13 +789,14 @@ EXCEPTIONS = {
 
 
 def exception_for(ins):
-    """The EXCEPTIONS key that covers every non-ok condition of a warning or
-    critical verdict, or None."""
-    if ins.get("severity") not in ("warning", "critical"):
+    """The EXCEPTIONS key that covers every critical condition of a critical
+    verdict (the rule is about critical only: a warning beside it is allowed),
+    or None."""
+    if ins.get("severity") != "critical":
         return None
     keys = set()
     for c in ins.get("conditions", []):
-        if c["severity"] not in ("warning", "critical"):
+        if c["severity"] != "critical":
             continue
         hit = [k for k, (match, _) in EXCEPTIONS.items() if match(c)]
         if not hit:
@@ -898,14 +900,14 @@ class Runner:
             d = os.path.join(self.work, f"c{n}")
         top, declared, applied, network = build(spec, d, mutations)
         ins = inspect(self.args.binary, top, declared, self.args.inspect_timeout)
-        if network:
-            q = {"status": "not tried", "message": "network backing: not handed to qemu"}
+        why = not_tried(network, applied)
+        if why:
+            q = {"status": "not tried", "message": why}
         else:
             q = qemu_open(top, declared, spec["layers"][0]["format"], spec["size"],
                           self.args.qemu_timeout)
         lv = None
         if libvirt:
-            why = libvirt_skip(network, applied)
             if why:
                 lv = {"status": "not tried", "message": why}
             else:
@@ -930,7 +932,7 @@ class Runner:
                "mutations": [mut_label(m) for m in applied if m["applied"]],
                "qemu": q["status"], "qemu_message": normalize(q.get("message", ""), d),
                "severity": ins.get("severity"), "condition": ins.get("condition"),
-               "libvirt_skip": libvirt_skip(network, applied)}
+               "not_tried": not_tried(network, applied)}
         shutil.rmtree(d, ignore_errors=True)
         result, kind, oracle = judge(q, None, ins)
         res["qemu_result"], res["qemu_kind"] = result, kind
@@ -1108,7 +1110,7 @@ def main():
             lv_started = time.monotonic()
             results.sort(key=lambda r: r["case"])
             others = [r for r in results if r["result"] in ("agree", "exception")
-                      and not r.get("libvirt_skip")]
+                      and not r.get("not_tried")]
             k = min(args.libvirt_sample, len(others))
             sample = random.Random(f"{args.seed}:libvirt-sample").sample(others, k)
             for r in sample:
