@@ -66,6 +66,8 @@ public final class Collector: Sendable {
         /// Domains whose definitions events reported changed since the last poll;
         /// nil when an event named no domain (then every definition is read again).
         var changedDomains: Set<String>? = []
+        /// The same for storage pools (a refresh, a start, a stop, a definition).
+        var changedPools: Set<String>? = []
     }
 
     private let state: Mutex<State>
@@ -140,7 +142,9 @@ public final class Collector: Sendable {
             case .connectionClosed: state.connectionClosed = true
             case .domain(let uuid?): state.changedDomains?.insert(uuid)
             case .domain(nil): state.changedDomains = nil
-            case .pool, .deepCheck: break
+            case .pool(let uuid?): state.changedPools?.insert(uuid)
+            case .pool(nil): state.changedPools = nil
+            case .deepCheck: break
             }
             let due = ContinuousClock.now + Self.debounce
             if state.refreshDue.map({ due < $0 }) ?? true { state.refreshDue = due }
@@ -204,6 +208,7 @@ public final class Collector: Sendable {
         let generation: UInt64
         let source: any PollSource
         let changed: Set<String>?
+        let changedPools: Set<String>?
         let deadline: Duration
     }
 
@@ -227,7 +232,7 @@ public final class Collector: Sendable {
             // each poll's poller keeping the one before, every snapshot ever taken.
             let generation = work.generation
             source.watch { [self] in state.withLock { $0.cycle.running?.generation != generation } }
-            let snapshot = source.poll(changed: work.changed, deadline: work.deadline)
+            let snapshot = source.poll(changed: work.changed, changedPools: work.changedPools, deadline: work.deadline)
             let completion = state.withLock { state in
                 let completion = state.cycle.finished(work.generation)
                 if completion == .publish { state.finished = (work.generation, snapshot, source) }
@@ -289,11 +294,12 @@ public final class Collector: Sendable {
                     state.source.dropConnection()
                     logger.warning("libvirt closed the connection; reconnecting")
                 }
-                let changed = state.changedDomains
-                state.changedDomains = []
+                let (changed, changedPools) = (state.changedDomains, state.changedPools)
+                (state.changedDomains, state.changedPools) = ([], [])
                 let deadline = state.configuration.pollDeadline
                 let generation = state.cycle.start(at: .now, deadline: deadline)
-                return .start(Work(generation: generation, source: state.source, changed: changed, deadline: deadline))
+                return .start(Work(generation: generation, source: state.source, changed: changed,
+                                   changedPools: changedPools, deadline: deadline))
             }
             switch turn {
             case .stop: return nil

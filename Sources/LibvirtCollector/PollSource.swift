@@ -6,9 +6,10 @@ import VirtModel
 /// changes nothing the next one starts from.
 protocol PollSource: Sendable {
     /// A fresh snapshot; on failure the last good one, marked. `changed`: the UUIDs of
-    /// domains events named since the last poll (nil: unknown, read every definition).
+    /// domains events named since the last poll (nil: unknown, read every definition);
+    /// `changedPools` the same for storage pools.
     /// `deadline`: how long a domain may leave libvirt unanswered before it is unresponsive.
-    mutating func poll(changed: Set<String>?, deadline: Duration) -> Snapshot
+    mutating func poll(changed: Set<String>?, changedPools: Set<String>?, deadline: Duration) -> Snapshot
     /// The next poll opens a fresh connection (the one a poll was abandoned on is left to it).
     mutating func dropConnection()
     mutating func close()

@@ -28,6 +28,8 @@ struct Poller: PollSource {
     /// Parsed domain XML by UUID, kept between polls: a definition changes only
     /// with an event for its domain, a start or stop, or a new connection.
     private var definitions: [String: CachedDefinition] = [:]
+    /// Pool and volume descriptions, kept the same way (pool events, a new connection, a lifetime).
+    var storage = StorageDefinitionCache()
     /// What does not change while a connection lasts: URI, driver, versions, host name.
     private var connectionFacts: VirtModel.Host?
     private var polls = 0
@@ -65,10 +67,13 @@ struct Poller: PollSource {
     /// A fresh snapshot; on failure, the last good one marked disconnected.
     /// `changed`: UUIDs of domains libvirt's events reported changed since the last
     /// poll, nil when an event named none (every definition is then read again).
-    mutating func poll(changed: Set<String>? = [], deadline: Duration = .seconds(20)) -> Snapshot {
+    /// `changedPools`: UUIDs of pools the events named (nil: unknown, every pool).
+    mutating func poll(changed: Set<String>? = [], changedPools: Set<String>? = [],
+                       deadline: Duration = .seconds(20)) -> Snapshot {
         let started = ContinuousClock.now
         monitorDeadline = deadline
         polls += 1
+        storage.startPoll(polls, changedPools: changedPools)
         if let changed {
             for uuid in changed { definitions[uuid] = nil }
         } else {
@@ -122,9 +127,15 @@ struct Poller: PollSource {
         connection = opened
         // Events may have been missed while there was no connection.
         definitions.removeAll()
+        storage.removeAll()
         connectionFacts = nil
         return opened
     }
+
+    /// Whether the driver's storage is libvirt's own, which reads each file volume's
+    /// sizes from the file when asked; the test driver's is a fixture whose sizes
+    /// are what its XML says, whatever the files hold.
+    var storageReportsFileSizes: Bool { connectionFacts.map { $0.hypervisorType.uppercased() != "TEST" } ?? false }
 
     private mutating func collect(from connection: LibvirtConnection, changed: Set<String>?) throws(LibvirtError) -> Snapshot {
         var host: VirtModel.Host
@@ -148,10 +159,10 @@ struct Poller: PollSource {
             imagePath(of: disk, pools: pools).map { ($0, disk.driverFormat.isEmpty ? nil : disk.driverFormat) }
         })
         defer { if let prefetch { _ = inspections.finish(prefetch) } }   // a poll that failed half way
-        // One call for every domain and its counters; what it lacks is asked per domain.
+        // A few calls for every domain and its counters; what they lack is asked per domain.
         let domains: [(domain: LibvirtDomain, statistics: TypedParameters?)]
         do {
-            domains = try connection.allDomainStatistics(statisticGroups).map { ($0.domain, $0.statistics) }
+            domains = try connection.allDomainStatistics(statisticGroups)
         } catch {
             logger.debug("\(error); listing the domains and asking each")
             domains = try connection.allDomains().map { ($0, nil) }

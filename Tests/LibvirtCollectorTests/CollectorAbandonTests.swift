@@ -24,7 +24,7 @@ import VirtModel
         var connected = false
         var consecutiveFailures: Int { 0 }
 
-        mutating func poll(changed: Set<String>?, deadline: Duration) -> Snapshot {
+        mutating func poll(changed: Set<String>?, changedPools: Set<String>?, deadline: Duration) -> Snapshot {
             let number = script.polls.withLock { $0 += 1; return $0 }
             if script.held.withLock({ $0 }) {
                 script.inside.withLock { $0 += 1 }

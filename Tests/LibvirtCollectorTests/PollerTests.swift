@@ -60,6 +60,23 @@ import VirtModel
         #expect(poller.definitionsRead == 16, "and every definition again after its lifetime")
     }
 
+    @Test func volumeXMLIsReadAgainOnlyWhenNewOrItsPoolChanged() throws {
+        var poller = Poller(uri: try MadeWorld.shared(), logger: Logger(label: "test"))
+        let first = poller.poll()
+        let volumes = first.pools.reduce(0) { $0 + $1.volumes.count }
+        #expect(volumes > 0)
+        #expect(poller.storage.reads == first.pools.count + volumes, "one XML a pool and a volume")
+        let second = poller.poll()
+        #expect(poller.storage.reads == first.pools.count + volumes, "a steady poll reads none")
+        #expect(second.pools == first.pools, "the same pools and volumes from the cache")
+        let pool = try #require(first.pools.first { !$0.volumes.isEmpty })
+        _ = poller.poll(changedPools: [pool.uuid])
+        #expect(poller.storage.reads == first.pools.count + volumes + 1 + pool.volumes.count, "an event for one pool: its XML and its volumes'")
+        let before = poller.storage.reads
+        _ = poller.poll(changedPools: nil)
+        #expect(poller.storage.reads == before + first.pools.count + volumes, "an event naming no pool: every XML")
+    }
+
     @Test func anUnreachableURIServesDisconnectedWithoutCrashing() {
         var poller = Poller(uri: "test:///nonexistent/world.xml", logger: Logger(label: "test"))
         let snapshot = poller.poll()

@@ -99,26 +99,53 @@ final class LibvirtConnection: @unchecked Sendable {
         return Set(domains.compactMap { try? $0.uuid })
     }
 
-    /// Every domain with its statistics, in one call (`virConnectGetAllDomainStats`):
-    /// state, CPU, balloon, vCPU, interface and block groups (top layers only).
-    /// NOWAIT: a domain whose job another call holds (a QEMU that does not answer
-    /// its monitor) is reported without the figures that need its monitor, at
-    /// once, instead of holding up every domain. What a driver leaves out (the 9.0
-    /// test driver gives only `state.*`) is asked per domain.
+    /// Domains asked for in one statistics call. libvirt warns that one call for
+    /// every domain can exceed its RPC message limit on hosts with very many;
+    /// `virDomainListGetStats` over batches is its documented alternative.
+    static let statisticsBatch = 256
+
+    /// Every domain with its statistics: one listing, then one call a batch of
+    /// ``statisticsBatch`` (`virDomainListGetStats`): state, CPU, balloon, vCPU,
+    /// interface and block groups (top layers only). NOWAIT: a domain whose job
+    /// another call holds (a QEMU that does not answer its monitor) is reported
+    /// without the figures that need its monitor, at once, instead of holding up
+    /// every domain. A batch libvirt refuses is asked again a domain at a time, so
+    /// one domain costs only its own figures (nil: asked per domain by the caller,
+    /// as is what a driver leaves out: the 9.0 test driver gives only `state.*`).
     func allDomainStatistics(_ wanted: Set<StatisticGroup> = Set(StatisticGroup.allCases)) throws(LibvirtError)
-        -> [(domain: LibvirtDomain, statistics: TypedParameters)] {
+        -> [(domain: LibvirtDomain, statistics: TypedParameters?)] {
         let optional: [(StatisticGroup, virDomainStatsTypes)] = [
             (.balloon, VIR_DOMAIN_STATS_BALLOON), (.vcpu, VIR_DOMAIN_STATS_VCPU),
             (.interface, VIR_DOMAIN_STATS_INTERFACE), (.block, VIR_DOMAIN_STATS_BLOCK)]
         let groups = [VIR_DOMAIN_STATS_STATE, VIR_DOMAIN_STATS_CPU_TOTAL] + optional.filter { wanted.contains($0.0) }.map(\.1)
         let stats = groups.reduce(UInt32(0)) { $0 | $1.rawValue }
+        let domains = try allDomains()
+        var result: [(domain: LibvirtDomain, statistics: TypedParameters?)] = []
+        result.reserveCapacity(domains.count)
+        for start in stride(from: 0, to: domains.count, by: Self.statisticsBatch) {
+            let batch = Array(domains[start ..< min(start + Self.statisticsBatch, domains.count)])
+            do {
+                result += try Self.statistics(of: batch, stats: stats)
+            } catch {
+                for domain in batch {
+                    result += (try? Self.statistics(of: [domain], stats: stats)) ?? [(domain, nil)]
+                }
+            }
+        }
+        return result
+    }
+
+    /// One `virDomainListGetStats` call. A domain undefined since the listing is
+    /// left out by libvirt, not an error.
+    private static func statistics(of domains: [LibvirtDomain], stats: UInt32) throws(LibvirtError)
+        -> [(domain: LibvirtDomain, statistics: TypedParameters?)] {
         let flags = VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue
+        var handles: [virDomainPtr?] = domains.map(\.handle) + [nil]
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>?
-        let count = try LibvirtCall.check(virConnectGetAllDomainStats(handle, stats, &records, flags),
-                                          "virConnectGetAllDomainStats")
+        let count = try LibvirtCall.check(virDomainListGetStats(&handles, stats, &records, flags), "virDomainListGetStats")
         guard let records else { return [] }
         defer { virDomainStatsRecordListFree(records) }
-        var result: [(domain: LibvirtDomain, statistics: TypedParameters)] = []
+        var result: [(domain: LibvirtDomain, statistics: TypedParameters?)] = []
         result.reserveCapacity(Int(count))
         for index in 0..<Int(count) {
             guard let record = records[index]?.pointee, let domain = record.dom else { continue }

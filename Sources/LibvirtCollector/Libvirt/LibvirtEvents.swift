@@ -8,7 +8,8 @@ import VirtModel
 public enum ChangeReason: Sendable {
     /// Something of the domain with this UUID changed (nil: unknown domain).
     case domain(String?)
-    case pool
+    /// A storage pool (by UUID; nil: unknown) was refreshed, started, stopped or (un)defined.
+    case pool(String?)
     /// The connection closed (daemon gone, keepalive timeout): reconnect.
     case connectionClosed
     /// Not libvirt's: a background deep check recorded a result the tables should show.
@@ -104,7 +105,17 @@ private func uuid(of domain: virDomainPtr?) -> String? {
     return try? LibvirtStrings.uuid("virDomainGetUUIDString", { virDomainGetUUIDString(domain, $0) })
 }
 private let poolLifecycle: @convention(c) (virConnectPtr?, virStoragePoolPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
-    _, _, _, _, opaque in ChangeSink.from(opaque)?.changed(.pool)
+    _, pool, _, _, opaque in ChangeSink.from(opaque)?.changed(.pool(poolUUID(of: pool)))
+}
+/// `virsh pool-refresh` (or libvirt's own): the volumes' descriptions may have changed.
+private let poolRefresh: @convention(c) (virConnectPtr?, virStoragePoolPtr?, UnsafeMutableRawPointer?) -> Void = {
+    _, pool, opaque in ChangeSink.from(opaque)?.changed(.pool(poolUUID(of: pool)))
+}
+
+/// The pool's UUID: held by the handle, so no call to the daemon.
+private func poolUUID(of pool: virStoragePoolPtr?) -> String? {
+    guard let pool else { return nil }
+    return try? LibvirtStrings.uuid("virStoragePoolGetUUIDString", { virStoragePoolGetUUIDString(pool, $0) })
 }
 private let closed: @convention(c) (virConnectPtr?, Int32, UnsafeMutableRawPointer?) -> Void = {
     _, _, opaque in ChangeSink.from(opaque)?.changed(.connectionClosed)
@@ -148,12 +159,14 @@ struct EventRegistrations {
             let handle = withSink { virConnectDomainEventRegisterAny(connection, nil, Int32(id.rawValue), callback, $0, release) }
             if handle >= 0 { registrations.domainCallbacks.append(handle) }
         }
-        let pool = withSink {
-            virConnectStoragePoolEventRegisterAny(
-                connection, nil, Int32(VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE.rawValue),
-                unsafeBitCast(poolLifecycle, to: virConnectStoragePoolEventGenericCallback.self), $0, release)
+        let poolEvents: [(virStoragePoolEventID, virConnectStoragePoolEventGenericCallback)] = [
+            (VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, unsafeBitCast(poolLifecycle, to: virConnectStoragePoolEventGenericCallback.self)),
+            (VIR_STORAGE_POOL_EVENT_ID_REFRESH, unsafeBitCast(poolRefresh, to: virConnectStoragePoolEventGenericCallback.self)),
+        ]
+        for (id, callback) in poolEvents {
+            let handle = withSink { virConnectStoragePoolEventRegisterAny(connection, nil, Int32(id.rawValue), callback, $0, release) }
+            if handle >= 0 { registrations.poolCallbacks.append(handle) }
         }
-        if pool >= 0 { registrations.poolCallbacks.append(pool) }
         return registrations
     }
 
