@@ -168,22 +168,27 @@ public final class DeepCheckSchedule: Sendable {
         /// The schedule's thread: the next due file, checked; or a wait until one is due.
         func loop() {
             while true {
-                enum Next { case stop, check(Candidate, Settings), wait(until: Date?) }
+                enum Next { case stop, check([Candidate]), wait(until: Date?) }
                 let next = state.withLock { state -> Next in
                     if state.stopping { return .stop }
+                    // One scan picks the next batch of due files, not one file: a host's
+                    // first sweep over ten thousand images would otherwise scan them all,
+                    // under the lock the poller's chains wait on, before every check.
                     let now = Date()
-                    var soonest: (Candidate, Date)?
+                    var dueNow: [(due: Date, path: String)] = []
+                    var soonest: Date?
                     for candidate in state.candidates.values where !state.hung.contains(candidate.path) {
-                        guard var due = DeepCheckSchedule.due(candidate, last: state.entries[candidate.path],
-                                                              settings: state.settings) else { continue }
-                        if let deferred = state.deferred[candidate.path] { due = max(due, deferred) }
-                        // Ties (never checked) in path order, so a host's files are checked in a stable order.
-                        if soonest.map({ due < $0.1 || (due == $0.1 && candidate.path < $0.0.path) }) ?? true {
-                            soonest = (candidate, due)
+                        guard let due = Self.due(candidate, in: state) else { continue }
+                        if due <= now {
+                            dueNow.append((due, candidate.path))
+                        } else if soonest.map({ due < $0 }) ?? true {
+                            soonest = due
                         }
                     }
-                    guard let (candidate, due) = soonest else { return .wait(until: nil) }
-                    return due <= now ? .check(candidate, state.settings) : .wait(until: due)
+                    guard !dueNow.isEmpty else { return .wait(until: soonest) }
+                    // Ties (never checked) in path order, so a host's files are checked in a stable order.
+                    dueNow.sort { $0 < $1 }
+                    return .check(dueNow.prefix(Self.batch).compactMap { state.candidates[$0.path] })
                 }
                 switch next {
                 case .stop:
@@ -192,10 +197,30 @@ public final class DeepCheckSchedule: Sendable {
                     _ = wake.wait(timeout: .now() + .milliseconds(Int(min(3600, max(0.01, until.timeIntervalSinceNow)) * 1000)))
                 case .wait(nil):
                     wake.wait()
-                case .check(let candidate, let settings):
-                    check(candidate, settings: settings)
+                case .check(let batch):
+                    for picked in batch {
+                        // Still offered, not hung and due (a poll or new settings may have changed that).
+                        let settings = state.withLock { state -> Settings? in
+                            guard !state.stopping, let candidate = state.candidates[picked.path], candidate == picked,
+                                  !state.hung.contains(picked.path), let due = Self.due(candidate, in: state),
+                                  due <= Date() else { return nil }
+                            return state.settings
+                        }
+                        guard let settings else { continue }
+                        check(picked, settings: settings)
+                    }
                 }
             }
+        }
+
+        /// Files checked between two scans of the candidates.
+        static let batch = 64
+
+        /// When `candidate` is due, with a deferral counted; nil while it is not to be checked.
+        private static func due(_ candidate: Candidate, in state: State) -> Date? {
+            guard var due = DeepCheckSchedule.due(candidate, last: state.entries[candidate.path], settings: state.settings) else { return nil }
+            if let deferred = state.deferred[candidate.path] { due = max(due, deferred) }
+            return due
         }
 
         /// Checks one file and records the outcome, or gives it up when it stalls.
