@@ -771,6 +771,7 @@ def libvirt_open(uri, top, fmt, name, timeout, keep_xml=None):
 # critical about them. Each is matched by a function of one inspector
 # condition (its name and layer) and counted as "exception", never agreement.
 BOUNDED = "partly inspected by the inspector's own bound"
+LIBVIRT_AGREES_KEPT = 20
 EXCEPTIONS = {
     "corrupt bit on a backing layer": (
         lambda c: c["condition"] == "corrupt" and c.get("layer", 0) > 0,
@@ -891,6 +892,9 @@ class Runner:
         self.counter = 0
         self.libvirt_calls = 0
         self.libvirt_seconds = 0.0
+        # "qemu alone disagrees, libvirt agrees" examples kept, by kind: a
+        # long run meets thousands; a few of each show the difference.
+        self.agreeing_kept = {}
 
     def trial(self, spec, mutations, d=None, libvirt=False, keep_xml=False):
         with self.lock:
@@ -964,10 +968,15 @@ class Runner:
             return res
         if result != "disagree":
             if libvirt and res.get("qemu_kind") and oracle == "libvirt":
-                # qemu alone disagreed, libvirt agrees with the inspector:
-                # kept as a reproducer (not shrunk) so the difference can be seen
-                res["repro"], info = self.save(spec, spec["mutations"], res["qemu_kind"],
-                                               libvirt=True, sub="libvirt-agrees")
+                # qemu alone disagreed, libvirt agrees with the inspector: the
+                # first LIBVIRT_AGREES_KEPT of each kind kept as reproducers (not
+                # shrunk) so the difference can be seen
+                with self.lock:
+                    kept = self.agreeing_kept.get(res["qemu_kind"], 0)
+                    self.agreeing_kept[res["qemu_kind"]] = kept + 1
+                if kept < LIBVIRT_AGREES_KEPT:
+                    res["repro"], info = self.save(spec, spec["mutations"], res["qemu_kind"],
+                                                   libvirt=True, sub="libvirt-agrees")
             return res
         res["kind"] = kind
         if res.get("qemu") == "not tried" and res.get("libvirt") in (None, "not tried"):
