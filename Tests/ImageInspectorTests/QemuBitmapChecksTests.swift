@@ -42,11 +42,11 @@ struct QemuBitmapChecksTests {
     func aBitmapQemuRefusesIsCritical(_ patch: Patch) throws {
         let fixtures = try Fixtures()
         let places = try withBitmap(fixtures)
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu opens the image as made")
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil, "qemu opens the image as made")
         let base = switch patch.place { case .ext: places.ext; case .directory: places.directory; case .table: places.table }
         try fixtures.patchBigEndian("image.qcow2", at: base + patch.offset, patch.value, width: patch.width)
 
-        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"), "qemu refuses \(patch.what)")
+        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"), "qemu refuses \(patch.what)")
         #expect(refusal.contains(patch.qemuSays), "qemu's own words: \(refusal)")
         let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
         #expect(layer.severity == .critical)
@@ -61,7 +61,7 @@ struct QemuBitmapChecksTests {
         let places = try withBitmap(fixtures)
         try fixtures.patchBigEndian("image.qcow2", at: places.ext + 8, 8, width: 8)
         try fixtures.patchBigEndian("image.qcow2", at: 88, 0, width: 8)
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil)
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil)
         #expect(inspect(fixtures, "image.qcow2").layers.first?.severity != .critical)
     }
 
@@ -75,7 +75,7 @@ struct QemuBitmapChecksTests {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures.path("image.qcow2"))))
         let second = try #require((Int(directory) ..< Int(directory) + 128).first { bytes[$0] == 0x61 && bytes[$0 + 1] == 0x62 })
         try fixtures.patch("image.qcow2", at: UInt64(second), bytes: Array("aa".utf8))
-        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
+        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"))
         #expect(refusal.contains("Bitmap already exists: aa"), "\(refusal)")
         #expect(inspect(fixtures, "image.qcow2").layers.first?.conditions == [.malformedHeader(.invalidBitmaps("Bitmap already exists: aa"))])
     }
@@ -97,16 +97,5 @@ struct QemuBitmapChecksTests {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures.path("image.qcow2"))))
         let table = bytes[Int(directory) ..< Int(directory) + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Places(ext: ext, directory: directory, table: table)
-    }
-
-    /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does; else qemu's message.
-    func qemuOpens(_ fixtures: Fixtures, _ name: String) throws -> String? {
-        let copy = name + ".opened-by-qemu"
-        try? FileManager.default.removeItem(atPath: fixtures.path(copy))
-        try FileManager.default.copyItem(atPath: fixtures.path(name), toPath: fixtures.path(copy))
-        defer { try? FileManager.default.removeItem(atPath: fixtures.path(copy)) }
-        let run = try Command.run(try Fixtures.toolPath("qemu-io"), ["-f", "qcow2", "-c", "read -q 0 512", fixtures.path(copy)],
-                                  timeout: .seconds(30), in: URL(fileURLWithPath: "/"))
-        return run.status == 0 ? nil : run.stderr + run.stdout
     }
 }

@@ -36,10 +36,10 @@ struct QemuOpenChecksTests {
     func aFieldQemuRefusesIsCritical(_ patch: Patch) throws {
         let fixtures = try Fixtures()
         try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu opens the image as made")
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil, "qemu opens the image as made")
         try fixtures.patchBigEndian("image.qcow2", at: patch.offset, patch.value, width: patch.width)
 
-        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"), "qemu refuses \(patch.field) = \(patch.value)")
+        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"), "qemu refuses \(patch.field) = \(patch.value)")
         #expect(refusal.contains(patch.qemuSays), "qemu's own words: \(refusal)")
         let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
         #expect(layer.severity == .critical)
@@ -52,7 +52,7 @@ struct QemuOpenChecksTests {
         try fixtures.qemuImg("create", "--object", "secret,id=key,data=passphrase", "-f", "qcow2",
                              "-o", "encrypt.format=luks,encrypt.key-secret=key,encrypt.iter-time=10", "image.qcow2", "10M")
         try fixtures.patchBigEndian("image.qcow2", at: 32, 0, width: 4)   // crypt_method none, the extension kept
-        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
+        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"))
         #expect(refusal.contains("CRYPTO header extension only expected with LUKS encryption method"), "\(refusal)")
         let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
         #expect(layer.severity == .critical)
@@ -67,7 +67,7 @@ struct QemuOpenChecksTests {
         try fixtures.qemuImg("snapshot", "-c", "before-upgrade", "image.qcow2")
         let table = try #require(inspect(fixtures, "image.qcow2").layers.first?.details.qcow2?.snapshotsOffset)
         try fixtures.patchBigEndian("image.qcow2", at: table + 36, 2000, width: 4)   // extra_data_size of entry 0
-        let refusal = try #require(try qemuOpens(fixtures, "image.qcow2"))
+        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"))
         #expect(refusal.contains("Too much extra metadata in snapshot table entry 0"), "\(refusal)")
         let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
         #expect(layer.severity == .critical)
@@ -82,7 +82,7 @@ struct QemuOpenChecksTests {
         try fixtures.qemuImg("create", "-f", "qcow2", "-F", "raw", "-b", "base.raw", "image.qcow2")
         let offset = try fixtures.offset(of: Fixtures.backingFormatExtension, in: "image.qcow2")
         try fixtures.patchBigEndian("image.qcow2", at: UInt64(offset + 4), 0, width: 4)
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil)
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil)
         let chain = inspect(fixtures, "image.qcow2")
         #expect(chain.layers.last?.conditions == [.backingFormatNotRecorded(probed: .raw, probingRefused: false)])
         #expect(chain.layers.map(\.severity).max() == .warning)
@@ -94,7 +94,7 @@ struct QemuOpenChecksTests {
         let fixtures = try Fixtures()
         try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
         try fixtures.qemuImg("rebase", "-u", "-f", "qcow2", "-F", "raw", "-b", "image.qcow2", "image.qcow2")
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil)
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil)
         let chain = inspect(fixtures, "image.qcow2")
         #expect(chain.layers.count == 2)
         #expect(!chain.layers.flatMap(\.conditions).contains { if case .loop = $0 { true } else { false } })
@@ -110,21 +110,9 @@ struct QemuOpenChecksTests {
         let offset = try fixtures.offset(of: Array("latXin.img".utf8), in: "image.qcow2")
         try fixtures.patch("image.qcow2", at: UInt64(offset + 3), bytes: [0xE9])
         try fixtures.run("python3", ["-c", "import os; os.rename(b'latXin.img', b'lat\\xe9in.img')"])
-        #expect(try qemuOpens(fixtures, "image.qcow2") == nil, "qemu alone opens the file the bytes name")
+        #expect(try fixtures.qemuOpens("image.qcow2") == nil, "qemu alone opens the file the bytes name")
         let chain = inspect(fixtures, "image.qcow2")
         #expect(chain.layers.last?.conditions == [.invalidBackingName(reason: "not valid UTF-8, which libvirt cannot pass to qemu")])
         #expect(chain.layers.map(\.severity).max() == .critical)
-    }
-
-    /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does (the copy,
-    /// since qemu may repair what it opens); else qemu's message.
-    func qemuOpens(_ fixtures: Fixtures, _ name: String, format: String = "qcow2") throws -> String? {
-        let copy = name + ".opened-by-qemu"
-        try? FileManager.default.removeItem(atPath: fixtures.path(copy))
-        try FileManager.default.copyItem(atPath: fixtures.path(name), toPath: fixtures.path(copy))
-        defer { try? FileManager.default.removeItem(atPath: fixtures.path(copy)) }
-        let run = try Command.run(try Fixtures.toolPath("qemu-io"), ["-f", format, "-c", "read -q 0 512", fixtures.path(copy)],
-                                  timeout: .seconds(30), in: URL(fileURLWithPath: "/"))
-        return run.status == 0 ? nil : run.stderr + run.stdout
     }
 }

@@ -154,3 +154,18 @@ public enum QCow2Damage {
         return (json["corruptions"] as? Int ?? 0, json["leaks"] as? Int ?? 0)
     }
 }
+
+extension Fixtures {
+    /// nil when qemu-io opens a copy of `name` read-write from /, as a VM does (the copy,
+    /// since qemu may repair what it opens); else qemu's message. The oracle of the
+    /// regression tests the differential run left behind.
+    public func qemuOpens(_ name: String, format: String = "qcow2") throws -> String? {
+        let copy = name + ".opened-by-qemu"
+        try? FileManager.default.removeItem(atPath: path(copy))
+        try FileManager.default.copyItem(atPath: path(name), toPath: path(copy))
+        defer { try? FileManager.default.removeItem(atPath: path(copy)) }
+        let run = try Command.run(try Self.toolPath("qemu-io"), ["-f", format, "-c", "read -q 0 512", path(copy)],
+                                  timeout: .seconds(30), in: URL(fileURLWithPath: "/"))
+        return run.status == 0 ? nil : run.stderr + run.stdout
+    }
+}
