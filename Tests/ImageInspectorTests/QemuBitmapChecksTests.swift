@@ -45,13 +45,7 @@ struct QemuBitmapChecksTests {
         #expect(try fixtures.qemuOpens("image.qcow2") == nil, "qemu opens the image as made")
         let base = switch patch.place { case .ext: places.ext; case .directory: places.directory; case .table: places.table }
         try fixtures.patchBigEndian("image.qcow2", at: base + patch.offset, patch.value, width: patch.width)
-
-        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"), "qemu refuses \(patch.what)")
-        #expect(refusal.contains(patch.qemuSays), "qemu's own words: \(refusal)")
-        let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
-        #expect(layer.severity == .critical)
-        let detail = layer.conditions.map { $0.detail(layer: "image.qcow2") }.joined(separator: "; ")
-        #expect(detail.contains(patch.qemuSays), "the verdict names qemu's reason: \(detail)")
+        try expectCriticalAsQemuRefuses(fixtures, "image.qcow2", qemuSays: patch.qemuSays, patch.what)
     }
 
     /// Without the autoclear bitmaps bit qemu ignores the extension (a program

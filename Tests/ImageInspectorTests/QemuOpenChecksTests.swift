@@ -38,13 +38,7 @@ struct QemuOpenChecksTests {
         try fixtures.qemuImg("create", "-f", "qcow2", "image.qcow2", "10M")
         #expect(try fixtures.qemuOpens("image.qcow2") == nil, "qemu opens the image as made")
         try fixtures.patchBigEndian("image.qcow2", at: patch.offset, patch.value, width: patch.width)
-
-        let refusal = try #require(try fixtures.qemuOpens("image.qcow2"), "qemu refuses \(patch.field) = \(patch.value)")
-        #expect(refusal.contains(patch.qemuSays), "qemu's own words: \(refusal)")
-        let layer = try #require(inspect(fixtures, "image.qcow2").layers.first)
-        #expect(layer.severity == .critical)
-        let detail = layer.conditions.map { $0.detail(layer: "image.qcow2") }.joined(separator: "; ")
-        #expect(detail.contains(patch.qemuSays), "the verdict names qemu's reason: \(detail)")
+        try expectCriticalAsQemuRefuses(fixtures, "image.qcow2", qemuSays: patch.qemuSays, "\(patch.field) = \(patch.value)")
     }
 
     @Test func aCryptoExtensionWithoutLUKSIsCritical() throws {
