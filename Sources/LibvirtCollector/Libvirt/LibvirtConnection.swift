@@ -110,7 +110,9 @@ final class LibvirtConnection: @unchecked Sendable {
     /// another call holds (a QEMU that does not answer its monitor) is reported
     /// without the figures that need its monitor, at once, instead of holding up
     /// every domain. A batch libvirt refuses is asked again a domain at a time, so
-    /// one domain costs only its own figures (nil: asked per domain by the caller,
+    /// one domain costs only its own figures (a driver without bulk statistics, or
+    /// a lost connection, is thrown instead: no smaller batch would do better;
+    /// nil: asked per domain by the caller,
     /// as is what a driver leaves out: the 9.0 test driver gives only `state.*`).
     func allDomainStatistics(_ wanted: Set<StatisticGroup> = Set(StatisticGroup.allCases)) throws(LibvirtError)
         -> [(domain: LibvirtDomain, statistics: TypedParameters?)] {
@@ -126,6 +128,8 @@ final class LibvirtConnection: @unchecked Sendable {
             let batch = Array(domains[start ..< min(start + Self.statisticsBatch, domains.count)])
             do {
                 result += try Self.statistics(of: batch, stats: stats)
+            } catch where Self.failsEveryBatch(error) {
+                throw error     // no bulk statistics here, or no connection: the caller asks per domain or reconnects
             } catch {
                 for domain in batch {
                     result += (try? Self.statistics(of: [domain], stats: stats)) ?? [(domain, nil)]
@@ -133,6 +137,12 @@ final class LibvirtConnection: @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// An error no smaller batch would avoid: the driver has no bulk statistics,
+    /// or the connection is gone.
+    private static func failsEveryBatch(_ error: LibvirtError) -> Bool {
+        [.noSupport, .noConnect, .rpc, .systemError].contains(error.code)
     }
 
     /// One `virDomainListGetStats` call. A domain undefined since the listing is
