@@ -10,14 +10,14 @@ import Testing
 
     /// The snippet with its CHANGE-MEs filled in and the socket made private; its
     /// `master` and `agentXSocket` lines are the harness's own.
-    static func access() throws -> String {
+    static func access(source: String = "127.0.0.1") throws -> String {
         let snippet = try String(contentsOf: Repository.file("integrations/snmpd/virt-agentx-snmpd.conf"),
                                  encoding: .utf8)
         return snippet.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("master") && !$0.hasPrefix("agentXSocket") && !$0.hasPrefix("agentXPerms") }
             .joined(separator: "\n")
             .replacingOccurrences(of: "CHANGE-ME-community", with: SNMPMaster.testCommunity)
-            .replacingOccurrences(of: "192.0.2.0/24", with: "127.0.0.1")
+            .replacingOccurrences(of: "192.0.2.0/24", with: source)
             .replacingOccurrences(of: "CHANGE-ME-auth-passphrase", with: auth)
             .replacingOccurrences(of: "CHANGE-ME-privacy-passphrase", with: privacy)
     }

@@ -4,7 +4,9 @@
 # 15 cluster of its own (unix socket in FOLDER, no TCP), zabbix_server, and
 # the frontend (a copy, pointed at FOLDER's zabbix.conf.php) under PHP's
 # built-in server. `start` writes FOLDER/api-url (the JSON-RPC endpoint,
-# user Admin, password zabbix) and FOLDER/pids; `stop` stops them by PID.
+# user Admin, password zabbix), FOLDER/trapper-port (where proxies send) and
+# FOLDER/pids; `stop` stops them by PID. $ZABBIX_EXTRA_LISTEN_IP: an address
+# the server also listens on (the fleet test's proxy, in another namespace).
 set -euo pipefail
 action=$1 folder=$2
 
@@ -66,7 +68,7 @@ DBHost=$folder/pgrun
 DBPort=$pgport
 DBName=zabbix
 DBUser=zabbix
-ListenIP=127.0.0.1
+ListenIP=127.0.0.1${ZABBIX_EXTRA_LISTEN_IP:+,$ZABBIX_EXTRA_LISTEN_IP}
 ListenPort=$zport
 AllowRoot=1
 StartPollers=4
@@ -112,6 +114,7 @@ PHP
 php -S "127.0.0.1:$webport" -t "$folder/web" -d memory_limit=256M -d post_max_size=16M -d max_execution_time=300 \
   >"$folder/php.log" 2>&1 &
 echo "$! $server" >"$folder/pids"
+echo "$zport" >"$folder/trapper-port"
 echo "http://127.0.0.1:$webport/api_jsonrpc.php" >"$folder/api-url"
 for _ in $(seq 100); do
   python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1].replace('api_jsonrpc.php','index.php'), timeout=2)" \

@@ -18,7 +18,8 @@ final class Fleet {
         /// Domains whose data disk's backing file is missing.
         let brokenChains: Int
         var agent: ChildProcess?
-        var target: String { "\(address):\(Fleet.agentPort)" }
+        let port: Int
+        var target: String { "\(address):\(port)" }
         var prefix: String { "h\(number)-" }
     }
 
@@ -32,16 +33,35 @@ final class Fleet {
 
     let folder: ScratchFolder
     let manager: String
+    /// A namespace for a manager's server, joined to the manager namespace
+    /// (10.231.100.1 there, 10.231.100.2 on the manager side); nil without one.
+    let server: String?
+    static let serverAddress = "10.231.100.1"
+    /// Hosts serve through snmpd (AgentX, the snippet's SNMPv3 user) on UDP 161,
+    /// instead of the agent standalone on ``agentPort``.
+    let behindSNMPD: Bool
     private(set) var hosts: [Host] = []
     private var namespaces: [String] = []
+    private var snmpds: [Int: ChildProcess] = [:]
 
     /// `count` hosts; host N has 2N + 1 domains.
-    init(hosts count: Int) throws {
+    init(hosts count: Int, behindSNMPD: Bool = false, withServer: Bool = false) throws {
         folder = try ScratchFolder(prefix: "virt-agentx-fleet")
         let tag = "vax\(getpid() % 100_000)"
         manager = "\(tag)m"
+        server = withServer ? "\(tag)s" : nil
+        self.behindSNMPD = behindSNMPD
         do {
             try addNamespace(manager)
+            if let server {
+                try addNamespace(server)
+                try Self.run([Self.ip, "link", "add", "\(tag)s0", "netns", server, "type", "veth",
+                              "peer", "name", "\(tag)m0", "netns", manager])
+                try Self.run(in: server, [Self.ip, "addr", "add", "\(Self.serverAddress)/30", "dev", "\(tag)s0"])
+                try Self.run(in: server, [Self.ip, "link", "set", "\(tag)s0", "up"])
+                try Self.run(in: manager, [Self.ip, "addr", "add", "10.231.100.2/30", "dev", "\(tag)m0"])
+                try Self.run(in: manager, [Self.ip, "link", "set", "\(tag)m0", "up"])
+            }
             for number in 1 ... count {
                 let namespace = "\(tag)h\(number)"
                 try addNamespace(namespace)
@@ -54,7 +74,8 @@ final class Fleet {
                 try Self.run(in: namespace, [Self.ip, "link", "set", hostSide, "up"])
                 let domains = 2 * number + 1
                 hosts.append(Host(number: number, namespace: namespace, address: "10.231.\(number).2",
-                                  domains: domains, brokenChains: domains / 2))
+                                  domains: domains, brokenChains: domains / 2, port: behindSNMPD ? 161 : Self.agentPort))
+                if behindSNMPD { try startSNMPD(of: number - 1) }
                 try startAgent(of: number - 1)
             }
         } catch {
@@ -73,15 +94,53 @@ final class Fleet {
             try Self.run([Repository.file("scripts/make-scale-world").path, world.path, "--domains", "\(host.domains)",
                           "--prefix", host.prefix, "--broken-every", "2"])
         }
-        let config = world.appendingPathComponent("agent.conf")
-        try "rocommunity public 10.231.0.0/16\n".write(to: config, atomically: true, encoding: .utf8)
+        let serving: [String]
+        if behindSNMPD {
+            serving = ["--agentx-socket", "unix:" + world.appendingPathComponent("agentx.sock").path, "--agentx-ping-interval", "1"]
+        } else {
+            let config = world.appendingPathComponent("agent.conf")
+            try "rocommunity public 10.231.0.0/16\n".write(to: config, atomically: true, encoding: .utf8)
+            serving = ["--master", "--listen", "udp:\(host.target)", "--config", config.path]
+        }
         hosts[position].agent = try ChildProcess(
             "agent-h\(host.number)", Self.ip,
-            ["netns", "exec", host.namespace, try TestWorld.agentBinary(), "run", "--foreground", "--master",
-             "--listen", "udp:\(host.target)", "--config", config.path,
-             "--connect", "test://\(world.appendingPathComponent("world.xml").path)",
+            ["netns", "exec", host.namespace, try TestWorld.agentBinary(), "run", "--foreground"] + serving +
+            ["--connect", "test://\(world.appendingPathComponent("world.xml").path)",
              "--poll-interval", "2", "--state-dir", world.appendingPathComponent("state").path],
             log: world.appendingPathComponent("agent.log"))
+    }
+
+    /// snmpd in host `position`'s namespace, with the deployment snippet's access
+    /// (its SNMPv3 user) for the fleet's addresses.
+    private func startSNMPD(of position: Int) throws {
+        let host = hosts[position]
+        let world = folder.url.appendingPathComponent("h\(host.number)")
+        let persist = world.appendingPathComponent("snmpd-persist")
+        try FileManager.default.createDirectory(at: persist, withIntermediateDirectories: true)
+        let config = world.appendingPathComponent("snmpd.conf")
+        try """
+            agentaddress  udp:\(host.address):161
+            master        agentx
+            agentXSocket  unix:\(world.appendingPathComponent("agentx.sock").path)
+            agentXPerms   0660 0700
+            \(try DeploymentSnippetTests.access(source: "10.231.0.0/16"))
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+        snmpds[position] = try ChildProcess(
+            "snmpd-h\(host.number)", Self.ip,
+            ["netns", "exec", host.namespace, "/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", config.path,
+             "-p", world.appendingPathComponent("snmpd.pid").path, "-I", "-smux"],
+            environment: ["SNMP_PERSISTENT_DIR": persist.path, "MIBS": ""],
+            log: world.appendingPathComponent("snmpd.log"))
+    }
+
+    /// A client of host `position`, asking from the manager namespace (SNMPv3
+    /// behind snmpd, else v2c).
+    func client(of position: Int) -> SNMPClient {
+        var client = SNMPClient(target: hosts[position].target)
+        if behindSNMPD { client.user = ("virtmonitor", DeploymentSnippetTests.auth, DeploymentSnippetTests.privacy) }
+        client.namespace = manager
+        return client
     }
 
     func stopAgent(of position: Int) {
@@ -105,6 +164,8 @@ final class Fleet {
 
     func stop() {
         for position in hosts.indices { stopAgent(of: position) }
+        for (_, snmpd) in snmpds { _ = snmpd.stop() }
+        snmpds.removeAll()
         for namespace in namespaces.reversed() { _ = try? Command.run(Self.ip, ["netns", "delete", namespace]) }
         namespaces.removeAll()
     }

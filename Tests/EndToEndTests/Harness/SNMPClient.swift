@@ -10,6 +10,8 @@ struct SNMPClient {
     var user: (name: String, auth: String, privacy: String)?
     /// The SNMP context to address (SNMPv3 `-n`); nil for the default one.
     var context: String?
+    /// The network namespace to ask from (a fleet test's host); nil for the test's own.
+    var namespace: String?
 
     struct Varbind: Equatable, CustomStringConvertible {
         var oid: String
@@ -45,7 +47,9 @@ struct SNMPClient {
     }
 
     private func tool(_ name: String, _ oids: [String]) throws -> [Varbind] {
-        let result = try Command.run(name, security + ["-r", "1", "-t", "3", "-On", "-Oe", "-Ot", target] + oids)
+        let arguments = security + ["-r", "1", "-t", "3", "-On", "-Oe", "-Ot", target] + oids
+        let result = try namespace.map { try Command.run("/usr/sbin/ip", ["netns", "exec", $0, name] + arguments) }
+            ?? Command.run(name, arguments)
         guard result.status == 0 else {
             throw HarnessError("\(name) \(oids.joined(separator: " ")) failed (\(result.status)): \(result.stderr)")
         }

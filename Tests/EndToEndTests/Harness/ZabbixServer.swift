@@ -17,17 +17,27 @@ final class ZabbixServer {
 
     let folder: ScratchFolder
     let apiURL: String
+    /// The network namespace it runs in (nil: the test's own), and the port proxies send to.
+    let namespace: String?
+    let trapperPort: Int
     private var running = true
 
-    init() throws {
+    /// `namespace`: run it there (its loopback; the API is called there too), also
+    /// listening on `listenIP` for proxies in other namespaces.
+    init(namespace: String? = nil, listenIP: String? = nil) throws {
         try Self.requirement.require()
+        self.namespace = namespace
         folder = try ScratchFolder(prefix: "virt-agentx-zabbix")
-        let start = try Command.run(Repository.file("scripts/lib/zabbix-server.sh").path, ["start", folder.path], timeout: .seconds(240))
+        let script = Repository.file("scripts/lib/zabbix-server.sh").path
+        let start = try Self.run(in: namespace, script, ["start", folder.path], timeout: .seconds(240),
+                                 environment: listenIP.map { ["ZABBIX_EXTRA_LISTEN_IP": $0] } ?? [:])
         guard start.status == 0 else {
-            _ = try? Command.run(Repository.file("scripts/lib/zabbix-server.sh").path, ["stop", folder.path])
+            _ = try? Self.run(in: namespace, script, ["stop", folder.path])
             throw HarnessError("Zabbix did not start: \(start.stderr)")
         }
         apiURL = try String(contentsOf: folder.file("api-url"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        trapperPort = Int(try String(contentsOf: folder.file("trapper-port"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     deinit { stop() }
@@ -35,14 +45,20 @@ final class ZabbixServer {
     func stop() {
         guard running else { return }
         running = false
-        _ = try? Command.run(Repository.file("scripts/lib/zabbix-server.sh").path, ["stop", folder.path], timeout: .seconds(60))
+        _ = try? Self.run(in: namespace, Repository.file("scripts/lib/zabbix-server.sh").path, ["stop", folder.path], timeout: .seconds(60))
+    }
+
+    private static func run(in namespace: String?, _ tool: String, _ arguments: [String], timeout: Duration = .seconds(20),
+                            environment: [String: String] = [:]) throws -> Command {
+        guard let namespace else { return try Command.run(tool, arguments, timeout: timeout, environment: environment) }
+        return try Command.run("/usr/sbin/ip", ["netns", "exec", namespace, tool] + arguments, timeout: timeout, environment: environment)
     }
 
     /// One JSON-RPC call as Admin; its result.
     func call(_ method: String, _ params: Any) throws -> Any {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: params), as: UTF8.self)
-        let run = try Command.run("/usr/bin/python3", [Repository.file("scripts/lib/zabbix-api.py").path, apiURL, method, json],
-                                  timeout: .seconds(180))
+        let run = try Self.run(in: namespace, "/usr/bin/python3", [Repository.file("scripts/lib/zabbix-api.py").path, apiURL, method, json],
+                               timeout: .seconds(180))
         guard run.status == 0 else { throw HarnessError("Zabbix \(method): \(run.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8), options: [.fragmentsAllowed])
     }
@@ -78,7 +94,8 @@ extension ZabbixServer {
 
     /// A host on `target` (host:port) linked to the template; `snmp` is the interface's
     /// `details` (version, community or v3 security). Its id.
-    func createHost(_ name: String, target: String, snmp: [String: Any], macros: [String: String] = [:]) throws -> String {
+    func createHost(_ name: String, target: String, snmp: [String: Any], macros: [String: String] = [:],
+                    proxy: String? = nil) throws -> String {
         let templateID = try #require(try rows("template.get", ["filter": ["host": [Self.templateName]], "output": ["templateid"]])
             .first?["templateid"] as? String, "the template is there")
         let group = try #require(try rows("hostgroup.get", ["output": ["groupid"], "filter": ["name": ["Linux servers"]]]).first?["groupid"])
@@ -88,7 +105,7 @@ extension ZabbixServer {
             "interfaces": [["type": 2, "main": 1, "useip": 1, "ip": String(address[0]), "dns": "", "port": String(address[1]),
                             "details": snmp.merging(["bulk": 1]) { a, _ in a }]],
             "macros": macros.map { ["macro": $0.key, "value": $0.value] },
-        ]) as? [String: Any]
+        ].merging(proxy.map { ["proxy_hostid": $0] } ?? [:]) { a, _ in a }) as? [String: Any]
         return try #require((created?["hostids"] as? [String])?.first, "host \(name) created")
     }
 
