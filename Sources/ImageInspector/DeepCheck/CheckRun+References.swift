@@ -148,9 +148,8 @@ extension CheckRun {
                 try readCluster(at: position)
                 for index in 0 ..< count {
                     let entry = word(index * 8)
-                    let data = entry & 0x00FF_FFFF_FFFF_FE00
-                    let valid = entry & 0xFF00_0000_0000_01FE == 0 && (data == 0 || (entry & 1 == 0 && data & (clusterSize - 1) == 0))
-                    guard valid else {
+                    let data = entry & QCow2BitmapDirectory.tableEntryOffsetMask
+                    guard QCow2BitmapDirectory.isValidTableEntry(entry, clusterSize: clusterSize) else {
                         result.record(.corruption, "bitmap '\(bitmap.name)': table entry \(Int(bitmap.tableSize) - remaining + index) invalid (\(hex(entry)))")
                         continue
                     }

@@ -51,10 +51,14 @@ extension QCow2BitmapDirectory {
         return nil
     }
 
-    /// A bitmap table entry qemu accepts: no reserved bits; a data cluster
-    /// offset that is cluster aligned and not combined with the all-ones flag.
+    /// Where a bitmap table entry keeps its data cluster's offset.
+    static let tableEntryOffsetMask: UInt64 = 0x00FF_FFFF_FFFF_FE00
+
+    /// A bitmap table entry qemu accepts (on open and in `qemu-img check`): no
+    /// reserved bits; a data cluster offset that is cluster aligned and not
+    /// combined with the all-ones flag.
     static func isValidTableEntry(_ entry: UInt64, clusterSize: UInt64) -> Bool {
-        let offset = entry & 0x00FF_FFFF_FFFF_FE00
+        let offset = entry & tableEntryOffsetMask
         guard entry & 0xFF00_0000_0000_01FE == 0 else { return false }
         return offset == 0 || (entry & 1 == 0 && offset & (clusterSize - 1) == 0)
     }
